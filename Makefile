@@ -1,0 +1,46 @@
+# Railyard. `make run` serves the lab-1su sample on SQLite; `make test` runs every test.
+GO      ?= go
+BIN     := bin/railyard
+DB      ?= railyard.db
+LISTEN  ?= 127.0.0.1:7443
+GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
+PROTOC_GEN_GO_VERSION      := v1.36.11
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
+
+.PHONY: build run test test-short fuzz bench proto generate check-generated tools samples
+
+build:
+	$(GO) build -o $(BIN) ./cmd/railyard
+
+run: build
+	@./scripts/run.sh $(BIN) $(LISTEN) $(DB)
+
+test:
+	./scripts/test.sh
+
+tools:
+	GOBIN=$(GOBIN_DIR) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(GOBIN_DIR) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+proto:
+	PATH=$(GOBIN_DIR):$$PATH protoc -I proto \
+		--go_out=proto --go_opt=paths=source_relative \
+		--go-grpc_out=proto --go-grpc_opt=paths=source_relative \
+		proto/railyard/v1/*.proto
+
+generate: proto
+	$(GO) generate ./ent/...
+
+# check-generated fails when generated code differs from its sources.
+check-generated: generate
+	git diff --exit-code -- ent proto || (echo "generated code is stale: run make generate and commit" >&2; exit 1)
+	test -z "$$(git status --porcelain -- ent proto)" || (git status --porcelain -- ent proto; echo "untracked generated files" >&2; exit 1)
+
+samples:
+	$(GO) test ./inventory-samples -update
+
+fuzz:
+	./scripts/fuzz.sh 10s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/inventory/ ./internal/api/

@@ -1,0 +1,17 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+)
+
+// Tenant is a customer of the GPU cloud.
+type Tenant struct{ ent.Schema }
+
+// Fields of the Tenant.
+func (Tenant) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().Unique(),
+		field.String("description").Default(""),
+	}
+}
