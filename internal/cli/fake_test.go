@@ -23,17 +23,17 @@ import (
 type fakeServer struct {
 	pb.UnimplementedInventoryServiceServer
 
-	mu       sync.Mutex
-	nodes    []*pb.Node
-	gpus     []*pb.GPU
-	nics     []*pb.NIC
-	switches []*pb.Switch
-	links    []*pb.Link
-	tenants  []*pb.Tenant
-	history  []*pb.Change
-	findings []*pb.Finding // what Validate finds
-	export   []byte        // what Export sends
-	importErr error        // what Import fails with, if set
+	mu        sync.Mutex
+	nodes     []*pb.Node
+	gpus      []*pb.GPU
+	nics      []*pb.NIC
+	switches  []*pb.Switch
+	links     []*pb.Link
+	tenants   []*pb.Tenant
+	history   []*pb.Change
+	findings  []*pb.Finding // what Validate finds
+	export    []byte        // what Export sends
+	importErr error         // what Import fails with, if set
 
 	calls     []string // RPC names, in order
 	lists     []*pb.ListRequest

@@ -71,9 +71,9 @@ over gRPC; see --server.`,
 		newWatchCommand(o),
 	)
 	root.AddCommand(extra...)
-	// Add cobra's completion command now rather than at Execute, so that
-	// it is part of the tree callers get back.
-	root.InitDefaultCompletionCmd()
+	// Cobra adds "completion bash|zsh|fish|powershell" when the root
+	// executes, writing to the root's output as it is set then; adding it
+	// here would fix the output too early.
 	return root
 }
 

@@ -40,7 +40,7 @@ replays history after that sequence number first; -1 replays all of it.`,
 			if err != nil {
 				return c.rpcError(err)
 			}
-			print := changePrinter(p)
+			printChange := changePrinter(p)
 			for {
 				ch, err := stream.Recv()
 				if err == io.EOF || isCanceled(ctx, err) {
@@ -49,7 +49,7 @@ replays history after that sequence number first; -1 replays all of it.`,
 				if err != nil {
 					return c.rpcError(err)
 				}
-				if err := print(ch); err != nil {
+				if err := printChange(ch); err != nil {
 					return err
 				}
 			}

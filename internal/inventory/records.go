@@ -196,9 +196,9 @@ func newRecords() *records {
 	}
 }
 
-func portKey(device, port string) string { return device + ":" + port }
+func portKey(device, port string) string   { return device + ":" + port }
 func gpuKey(node string, index int) string { return node + "/" + strconv.Itoa(index) }
-func nicKey(node, name string) string     { return node + "/" + name }
+func nicKey(node, name string) string      { return node + "/" + name }
 
 func (r recLink) key() string { return model.Link{A: r.A, B: r.B}.Key() }
 

@@ -50,6 +50,8 @@ type Store struct {
 
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
+
+	hier hierCache
 }
 
 // Open opens the inventory at dsn and applies pending migrations.
