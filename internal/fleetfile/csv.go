@@ -130,7 +130,7 @@ func DecodeCSV(r io.Reader, filename string) (*model.Fleet, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(d.cols) {
-			return nil, &Error{File: filename, Line: line, Err: fmt.Errorf("%w: got %d fields, want %d", csv.ErrFieldCount, len(rec), len(d.cols))}
+			return nil, &Error{File: filename, Line: line, Err: fmt.Errorf("%w: got %d, want %d", csv.ErrFieldCount, len(rec), len(d.cols))}
 		}
 		row := csvRow{d: d, rec: rec, line: line}
 		row.fieldLine = func(i int) int { l, _ := cr.FieldPos(i); return l }

@@ -23,7 +23,7 @@
 //     until discovery says otherwise);
 //   - an empty NIC fabric is taken from the switch that the NIC's first
 //     port is cabled to;
-//   - link timestamps are converted to UTC.
+//   - timestamps (last_seen) are converted to UTC.
 //
 // Encoding a fleet that a decoder returned and decoding it again gives the
 // same fleet. The YAML form is lossless. The CSV form is not (it has no
@@ -38,6 +38,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/railyard/railyard/internal/model"
 )
@@ -146,18 +147,18 @@ func Encode(w io.Writer, f *model.Fleet, format Format) error {
 // normalizes f.
 func complete(f *model.Fleet) {
 	for i := range f.Switches {
-		if f.Switches[i].Provenance == "" {
-			f.Switches[i].Provenance = model.Declared
+		s := &f.Switches[i]
+		if s.Provenance == "" {
+			s.Provenance = model.Declared
 		}
+		s.LastSeen = utc(s.LastSeen)
 	}
 	for i := range f.Links {
 		l := &f.Links[i]
 		if l.Provenance == "" {
 			l.Provenance = model.Declared
 		}
-		if !l.LastSeen.IsZero() {
-			l.LastSeen = l.LastSeen.UTC()
-		}
+		l.LastSeen = utc(l.LastSeen)
 	}
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
@@ -167,6 +168,7 @@ func complete(f *model.Fleet) {
 		if n.State == "" {
 			n.State = model.NodeAvailable
 		}
+		n.LastSeen = utc(n.LastSeen)
 		for j := range n.GPUs {
 			if n.GPUs[j].Health == "" {
 				n.GPUs[j].Health = model.GPUHealthy
@@ -175,6 +177,14 @@ func complete(f *model.Fleet) {
 	}
 	f.Normalize()
 	fillNICFabrics(f)
+}
+
+// utc returns t in UTC; the zero time stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // fillNICFabrics sets the fabric of every NIC that has none to the fabric

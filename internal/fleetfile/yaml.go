@@ -211,6 +211,10 @@ func (d *yamlDecoder) value(n *yaml.Node, v reflect.Value, path string) error {
 		if n.Kind != yaml.SequenceNode {
 			return d.errorf(n, path, "%w: want a list, got %s", ErrBadValue, describe(n))
 		}
+		if len(n.Content) == 0 {
+			v.SetZero() // an empty list is no list, as the encoder writes it
+			return nil
+		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
 		for i, item := range n.Content {
 			if err := d.value(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {

@@ -340,7 +340,7 @@ func newGen(sh *shape, name string, gpus int) *gen {
 		coreUsed: map[int]int{},
 		f: &model.Fleet{
 			Nodes: make([]model.Node, 0, nodes),
-			Links: make([]model.Link, 0, nodes*ports*2),
+			Links: make([]model.Link, 0, nodes*ports*3),
 		},
 	}
 }

@@ -106,6 +106,9 @@ func newImportPlan(old, neu *records, opts ImportOptions) *importPlan {
 		p.scope[name] = true
 	}
 	full := opts.Mode == ImportFleet
+	if !full {
+		keepUncarried(old, neu)
+	}
 	inScope := func(site string) bool { return p.scope[site] }
 	// In nodes mode, a node's parts are replaced wholesale when the file
 	// lists the node, and deleted with it when the node is gone.
@@ -165,6 +168,40 @@ func newImportPlan(old, neu *records, opts ImportOptions) *importPlan {
 	}, func(r recLink) (string, string) { return r.A.Device, r.B.Device })
 	diff(p, model.KindTenant, old.tenants, neu.tenants, rules{create: true, update: true}, func(recTenant) string { return "" }, noSubject[recTenant])
 	return p
+}
+
+// keepUncarried copies into neu the facts that a spreadsheet cannot carry
+// (GPU UUIDs, serials and PCI addresses, NIC models, provenance and
+// last-seen times), so that importing a spreadsheet does not erase what a
+// fleet file or discovery recorded.
+func keepUncarried(old, neu *records) {
+	for k, n := range neu.nodes {
+		if o, ok := old.nodes[k]; ok {
+			n.Provenance, n.LastSeen = o.Provenance, o.LastSeen
+			neu.nodes[k] = n
+		}
+	}
+	for k, g := range neu.gpus {
+		if o, ok := old.gpus[k]; ok {
+			g.UUID, g.Serial, g.PCIBusID, g.NUMANode, g.Health, g.NVLinkDomain = o.UUID, o.Serial, o.PCIBusID, o.NUMANode, o.Health, o.NVLinkDomain
+			if g.MemoryMiB == 0 {
+				g.MemoryMiB = o.MemoryMiB
+			}
+			neu.gpus[k] = g
+		}
+	}
+	for k, c := range neu.nics {
+		if o, ok := old.nics[k]; ok {
+			c.Model, c.PCIBusID = o.Model, o.PCIBusID
+			neu.nics[k] = c
+		}
+	}
+	for k, l := range neu.links {
+		if o, ok := old.links[k]; ok {
+			l.Provenance, l.LastSeen = o.Provenance, o.LastSeen
+			neu.links[k] = l
+		}
+	}
 }
 
 // inScopeMarker is what a scope function returns for "in scope" when the

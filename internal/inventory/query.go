@@ -355,7 +355,10 @@ func (s *Store) nodeRows(ctx context.Context, h *hierarchy, ns []*ent.Node) ([]N
 	for i, n := range ns {
 		ms := models[n.ID]
 		sort.Strings(ms)
-		rows[i] = NodeRow{Node: nodeModel(n), Location: h.rackLoc[n.RackID], GPUCount: count[n.ID], GPUModel: strings.Join(ms, ",")}
+		loc := h.rackLoc[n.RackID]
+		nm := nodeModel(n)
+		nm.Rack = loc.Rack
+		rows[i] = NodeRow{Node: nm, Location: loc, GPUCount: count[n.ID], GPUModel: strings.Join(ms, ",")}
 	}
 	return rows, nil
 }

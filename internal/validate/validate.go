@@ -76,7 +76,7 @@ func Fleet(f *model.Fleet) []model.Finding {
 		switches:  map[string]*model.Switch{},
 		nodes:     map[string]*model.Node{},
 		swPorts:   map[model.Endpoint]bool{},
-		nodePorts: map[model.Endpoint]nodePort{},
+		goodPCI:   map[string]bool{},
 	}
 	c.topology()
 	c.checkFabrics()
@@ -128,6 +128,7 @@ type checker struct {
 	nodes     map[string]*model.Node
 	swPorts   map[model.Endpoint]bool
 	nodePorts map[model.Endpoint]nodePort
+	goodPCI   map[string]bool // canonical PCI bus ids seen
 }
 
 func (c *checker) add(sev model.Severity, code, object, format string, args ...any) {
@@ -287,6 +288,11 @@ func (s serials) check(c *checker, obj, who, serial string) {
 
 func (c *checker) checkSwitches() {
 	ss := c.f.Switches
+	ports := 0
+	for i := range ss {
+		ports += len(ss[i].Ports)
+	}
+	c.swPorts = make(map[model.Endpoint]bool, ports)
 	for name, i := range c.names(model.KindSwitch, len(ss), func(i int) string { return ss[i].Name }) {
 		c.switches[name] = &ss[i]
 	}
@@ -313,56 +319,89 @@ func (c *checker) checkSwitches() {
 		}
 		c.negative(obj, "switch "+s.Name, "rail", s.Rail)
 		sers.check(c, obj, "switch "+s.Name, s.Serial)
-		seen := map[string]bool{}
+		// The switch that owns its name registers its ports in c.swPorts;
+		// others (duplicates, unnamed) are checked on their own.
+		ports := c.swPorts
+		if s.Name == "" || c.switches[s.Name] != s {
+			ports = map[model.Endpoint]bool{}
+		}
 		for j, p := range s.Ports {
-			pobj := obj + "/" + object("port", p.Name, j)
+			pobj := func() string { return obj + "/" + object("port", p.Name, j) }
 			if p.Name == "" {
-				c.errorf(CodeMissingName, pobj, "port #%d of switch %s has no name", j+1, s.Name)
+				c.errorf(CodeMissingName, pobj(), "port #%d of switch %s has no name", j+1, s.Name)
 				continue
 			}
-			if seen[p.Name] {
-				c.errorf(CodeDuplicateName, pobj, "switch %s has more than one port named %s", s.Name, p.Name)
+			e := model.Endpoint{Device: s.Name, Port: p.Name}
+			if ports[e] {
+				c.errorf(CodeDuplicateName, pobj(), "switch %s has more than one port named %s", s.Name, p.Name)
 				continue
 			}
-			seen[p.Name] = true
-			c.negative(pobj, "switch "+s.Name+" port "+p.Name, "speed", p.SpeedGbps)
-			if s.Name != "" {
-				c.swPorts[model.Endpoint{Device: s.Name, Port: p.Name}] = true
+			ports[e] = true
+			if p.SpeedGbps < 0 {
+				c.negative(pobj(), "switch "+s.Name+" port "+p.Name, "speed", p.SpeedGbps)
 			}
 		}
 	}
 }
 
 // ident checks an identifier: it must parse, and should be canonical. It
-// returns the canonical form, or "" if it does not parse.
-func (c *checker) ident(obj, who, what, v string, parse func(string) (string, error)) string {
+// returns the canonical form, or "" if it does not parse. obj and who name
+// the record, for findings.
+func (c *checker) ident(obj, who func() string, what, v string, parse func(string) (string, error)) string {
 	if v == "" {
 		return ""
 	}
 	canon, err := parse(v)
 	if err != nil {
-		c.errorf(CodeBadIdentifier, obj, "%s has a bad %s: %v", who, what, err)
+		c.errorf(CodeBadIdentifier, obj(), "%s has a bad %s: %v", who(), what, err)
 		return ""
 	}
 	if canon != v {
-		c.warnf(CodeNonCanonicalID, obj, "%s has %s %s, which is written %s in canonical form", who, what, v, canon)
+		c.warnf(CodeNonCanonicalID, obj(), "%s has %s %s, which is written %s in canonical form", who(), what, v, canon)
 	}
 	return canon
 }
 
+// pciID checks a PCI bus id. Fleets repeat the same few, so results are
+// remembered.
+func (c *checker) pciID(obj, who func() string, v string) {
+	if v == "" {
+		return
+	}
+	if c.goodPCI[v] {
+		return
+	}
+	if c.ident(obj, who, "PCI bus id", v, model.ParsePCIBusID) == v {
+		c.goodPCI[v] = true
+	}
+}
+
 func (c *checker) checkNodes() {
 	ns := c.f.Nodes
+	ports := 0
+	for i := range ns {
+		for j := range ns[i].NICs {
+			ports += len(ns[i].NICs[j].Ports)
+		}
+	}
+	c.nodePorts = make(map[model.Endpoint]nodePort, ports)
 	for name, i := range c.names(model.KindNode, len(ns), func(i int) string { return ns[i].Hostname }) {
 		c.nodes[name] = &ns[i]
 		if _, clash := c.switches[name]; clash {
 			c.errorf(CodeDuplicateName, object(model.KindNode, name, i), "node %s has the name of a switch; cables to it are ambiguous", name)
 		}
 	}
-	nodeSerials, gpuSerials := serials{}, serials{}
-	macs, guids, uuids := map[string]string{}, map[string]string{}, map[string]string{}
+	nodeSerials := serials{}
+	gpuSerials := map[string]gpuRef{}
+	uuids := map[string]gpuRef{}
+	macs := make(map[string]portRef, ports)
+	guids := make(map[string]portRef, ports)
 	inDomain := map[string]int{}
+	var nicNames, portNames []string // per node; nodes have few
+	var indexes []int
 	for i := range ns {
 		n := &ns[i]
+		first := c.nodes[n.Hostname] == n // the node that owns the name
 		obj := object(model.KindNode, n.Hostname, i)
 		switch {
 		case n.Rack == "":
@@ -374,30 +413,37 @@ func (c *checker) checkNodes() {
 		enum(c, obj, "node "+n.Hostname, "provenance", n.Provenance, false)
 		nodeSerials.check(c, obj, "node "+n.Hostname, n.Serial)
 
-		indexes := map[int]bool{}
+		indexes = indexes[:0]
 		for j := range n.GPUs {
 			g := &n.GPUs[j]
-			gobj := obj + "/gpu/" + strconv.Itoa(g.Index)
-			who := fmt.Sprintf("GPU %d of %s", g.Index, n.Hostname)
-			if indexes[g.Index] {
-				c.errorf(CodeDuplicateGPUIndex, gobj, "%s lists more than one GPU %d", n.Hostname, g.Index)
+			ref := gpuRef{n.Hostname, g.Index}
+			if slices.Contains(indexes, g.Index) {
+				c.errorf(CodeDuplicateGPUIndex, ref.object(), "%s lists more than one GPU %d", n.Hostname, g.Index)
 			}
-			indexes[g.Index] = true
-			c.negative(gobj, who, "index", g.Index)
-			c.negative(gobj, who, "memory", g.MemoryMiB)
-			enum(c, gobj, who, "health", g.Health, false)
-			gpuSerials.check(c, gobj, who, g.Serial)
-			if g.UUID != "" {
-				if first, dup := uuids[g.UUID]; dup {
-					c.errorf(CodeDuplicateGPUUUID, gobj, "%s has UUID %s, as does %s", who, g.UUID, first)
+			indexes = append(indexes, g.Index)
+			if g.Index < 0 || g.MemoryMiB < 0 || (g.Health != "" && !g.Health.Valid()) {
+				c.negative(ref.object(), ref.String(), "index", g.Index)
+				c.negative(ref.object(), ref.String(), "memory", g.MemoryMiB)
+				enum(c, ref.object(), ref.String(), "health", g.Health, false)
+			}
+			if g.Serial != "" {
+				if prev, dup := gpuSerials[g.Serial]; dup {
+					c.errorf(CodeDuplicateSerial, ref.object(), "%s has serial %s, as does %s", ref, g.Serial, prev)
 				} else {
-					uuids[g.UUID] = who
+					gpuSerials[g.Serial] = ref
 				}
 			}
-			c.ident(gobj, who, "PCI bus id", g.PCIBusID, model.ParsePCIBusID)
+			if g.UUID != "" {
+				if prev, dup := uuids[g.UUID]; dup {
+					c.errorf(CodeDuplicateGPUUUID, ref.object(), "%s has UUID %s, as does %s", ref, g.UUID, prev)
+				} else {
+					uuids[g.UUID] = ref
+				}
+			}
+			c.pciID(ref.object, ref.String, g.PCIBusID)
 			if g.NVLinkDomain != "" {
 				if _, ok := c.domains[g.NVLinkDomain]; !ok {
-					c.errorf(CodeUnknownNVLinkDomain, gobj, "%s is in NVLink domain %q, which does not exist", who, g.NVLinkDomain)
+					c.errorf(CodeUnknownNVLinkDomain, ref.object(), "%s is in NVLink domain %q, which does not exist", ref, g.NVLinkDomain)
 				} else {
 					inDomain[g.NVLinkDomain]++
 				}
@@ -405,53 +451,56 @@ func (c *checker) checkNodes() {
 		}
 		c.checkNodeModel(obj, n)
 
-		nicNames, portNames := map[string]bool{}, map[string]bool{}
+		nicNames, portNames = nicNames[:0], portNames[:0]
 		for j := range n.NICs {
 			nic := &n.NICs[j]
-			nobj := obj + "/" + object("nic", nic.Name, j)
+			nref := portRef{host: n.Hostname, nic: nic.Name, nicIndex: j, index: -1}
 			switch {
 			case nic.Name == "":
-				c.errorf(CodeMissingName, nobj, "NIC #%d of %s has no name", j+1, n.Hostname)
-			case nicNames[nic.Name]:
-				c.errorf(CodeDuplicateName, nobj, "%s has more than one NIC named %s", n.Hostname, nic.Name)
+				c.errorf(CodeMissingName, nref.object(), "NIC #%d of %s has no name", j+1, n.Hostname)
+			case slices.Contains(nicNames, nic.Name):
+				c.errorf(CodeDuplicateName, nref.object(), "%s has more than one NIC named %s", n.Hostname, nic.Name)
 			}
-			nicNames[nic.Name] = true
-			nwho := n.Hostname + " NIC " + nic.Name
-			enum(c, nobj, nwho, "kind", nic.Kind, true)
-			enum(c, nobj, nwho, "role", nic.Role, true)
-			c.negative(nobj, nwho, "rail", nic.Rail)
+			nicNames = append(nicNames, nic.Name)
+			if !nic.Kind.Valid() || !nic.Role.Valid() || nic.Rail < 0 {
+				enum(c, nref.object(), nref.String(), "kind", nic.Kind, true)
+				enum(c, nref.object(), nref.String(), "role", nic.Role, true)
+				c.negative(nref.object(), nref.String(), "rail", nic.Rail)
+			}
 			if nic.Fabric != "" && !c.fabrics[nic.Fabric] {
-				c.errorf(CodeUnknownFabric, nobj, "%s NIC %s is in fabric %q, which does not exist", n.Hostname, nic.Name, nic.Fabric)
+				c.errorf(CodeUnknownFabric, nref.object(), "%s is in fabric %q, which does not exist", nref, nic.Fabric)
 			}
-			c.ident(nobj, nwho, "PCI bus id", nic.PCIBusID, model.ParsePCIBusID)
+			c.pciID(nref.object, nref.String, nic.PCIBusID)
 			for k := range nic.Ports {
 				p := &nic.Ports[k]
-				pobj := nobj + "/" + object("port", p.Name, k)
-				who := fmt.Sprintf("%s port %s", n.Hostname, p.Name)
+				pref := nref
+				pref.port, pref.index = p.Name, k
 				switch {
 				case p.Name == "":
-					c.errorf(CodeMissingName, pobj, "port #%d of %s NIC %s has no name", k+1, n.Hostname, nic.Name)
-				case portNames[p.Name]:
-					c.errorf(CodeDuplicateName, pobj, "%s has more than one port named %s", n.Hostname, p.Name)
+					c.errorf(CodeMissingName, pref.object(), "port #%d of %s has no name", k+1, nref)
+				case slices.Contains(portNames, p.Name):
+					c.errorf(CodeDuplicateName, pref.object(), "%s has more than one port named %s", n.Hostname, p.Name)
 				default:
-					portNames[p.Name] = true
-					if n.Hostname != "" {
+					portNames = append(portNames, p.Name)
+					if first && n.Hostname != "" {
 						c.nodePorts[model.Endpoint{Device: n.Hostname, Port: p.Name}] = nodePort{node: n, nic: nic}
 					}
 				}
-				c.negative(pobj, who, "speed", p.SpeedGbps)
-				if mac := c.ident(pobj, who, "MAC", p.MAC, model.ParseMAC); mac != "" {
-					if first, dup := macs[mac]; dup {
-						c.errorf(CodeDuplicateMAC, pobj, "%s has MAC %s, as does %s", who, mac, first)
+				if p.SpeedGbps < 0 {
+					c.negative(pref.object(), pref.String(), "speed", p.SpeedGbps)
+				}
+				if mac := c.ident(pref.object, pref.String, "MAC", p.MAC, model.ParseMAC); mac != "" {
+					if prev, dup := macs[mac]; dup {
+						c.errorf(CodeDuplicateMAC, pref.object(), "%s has MAC %s, as does %s", pref, mac, prev)
 					} else {
-						macs[mac] = who
+						macs[mac] = pref
 					}
 				}
-				if guid := c.ident(pobj, who, "GUID", p.GUID, model.ParseGUID); guid != "" {
-					if first, dup := guids[guid]; dup {
-						c.errorf(CodeDuplicateGUID, pobj, "%s has GUID %s, as does %s", who, guid, first)
+				if guid := c.ident(pref.object, pref.String, "GUID", p.GUID, model.ParseGUID); guid != "" {
+					if prev, dup := guids[guid]; dup {
+						c.errorf(CodeDuplicateGUID, pref.object(), "%s has GUID %s, as does %s", pref, guid, prev)
 					} else {
-						guids[guid] = who
+						guids[guid] = pref
 					}
 				}
 			}
@@ -464,6 +513,36 @@ func (c *checker) checkNodes() {
 				"NVLink domain %s holds %d GPUs but has room for %d", name, count, d.Size)
 		}
 	}
+}
+
+// gpuRef names a GPU; its strings are built only for findings.
+type gpuRef struct {
+	host  string
+	index int
+}
+
+func (r gpuRef) String() string { return fmt.Sprintf("GPU %d of %s", r.index, r.host) }
+func (r gpuRef) object() string { return "node/" + r.host + "/gpu/" + strconv.Itoa(r.index) }
+
+// portRef names a NIC (index < 0) or a NIC port.
+type portRef struct {
+	host, nic, port string
+	nicIndex, index int
+}
+
+func (r portRef) String() string {
+	if r.index < 0 {
+		return r.host + " NIC " + r.nic
+	}
+	return r.host + " port " + r.port
+}
+
+func (r portRef) object() string {
+	o := "node/" + r.host + "/" + object("nic", r.nic, r.nicIndex)
+	if r.index >= 0 {
+		o += "/" + object("port", r.port, r.index)
+	}
+	return o
 }
 
 // checkNodeModel compares a node's GPUs with its model's catalogue entry.
@@ -495,28 +574,22 @@ func (c *checker) portObject(e model.Endpoint) string {
 }
 
 func (c *checker) checkLinks() {
-	links := map[string]bool{}
-	cabled := map[model.Endpoint]model.Endpoint{} // port -> the other end of its first cable
+	cabled := make(map[model.Endpoint]model.Endpoint, 2*len(c.f.Links)) // port -> the other end of its first cable
 	for i, l := range c.f.Links {
-		key := l.Key()
-		obj := "link/" + key
-		enum(c, obj, "cable "+key, "provenance", l.Provenance, false)
-		if links[key] {
-			c.errorf(CodePortInTwoLinks, obj, "the cable %s is declared twice", key)
-			continue
+		if l.Provenance != "" && !l.Provenance.Valid() {
+			enum(c, "link/"+l.Key(), "cable "+l.Key(), "provenance", l.Provenance, false)
 		}
-		links[key] = true
 		if l.A == l.B {
-			c.errorf(CodeLinkToSelf, obj, "cable #%d joins %s to itself", i+1, l.A)
+			c.errorf(CodeLinkToSelf, "link/"+l.Key(), "cable #%d joins %s to itself", i+1, l.A)
 			continue
 		}
-		ok := true
-		for _, e := range []model.Endpoint{l.A, l.B} {
-			if !c.endpoint(obj, e) {
-				ok = false
-			}
+		if prev, taken := cabled[l.A]; taken && prev == l.B {
+			c.errorf(CodePortInTwoLinks, "link/"+l.Key(), "the cable %s is declared twice", l.Key())
+			continue
 		}
-		for _, ends := range [][2]model.Endpoint{{l.A, l.B}, {l.B, l.A}} {
+		ok := c.endpoint(l, l.A)
+		ok = c.endpoint(l, l.B) && ok
+		for _, ends := range [2][2]model.Endpoint{{l.A, l.B}, {l.B, l.A}} {
 			e, other := ends[0], ends[1]
 			if prev, taken := cabled[e]; taken {
 				c.errorf(CodePortInTwoLinks, c.portObject(e), "%s is cabled to both %s and %s", e, prev, other)
@@ -532,9 +605,10 @@ func (c *checker) checkLinks() {
 }
 
 // endpoint checks that a cable end names a port that exists.
-func (c *checker) endpoint(obj string, e model.Endpoint) bool {
+func (c *checker) endpoint(l model.Link, e model.Endpoint) bool {
+	obj := func() string { return "link/" + l.Key() }
 	if e.Device == "" || e.Port == "" {
-		c.errorf(CodeLinkToMissingPort, obj, "cable end %q names no device or no port", e.String())
+		c.errorf(CodeLinkToMissingPort, obj(), "cable end %q names no device or no port", e.String())
 		return false
 	}
 	if c.nodePorts[e].nic != nil || c.swPorts[e] {
@@ -543,9 +617,9 @@ func (c *checker) endpoint(obj string, e model.Endpoint) bool {
 	_, isNode := c.nodes[e.Device]
 	_, isSwitch := c.switches[e.Device]
 	if !isNode && !isSwitch {
-		c.errorf(CodeLinkToMissingPort, obj, "cable end %s is on %s, which is neither a node nor a switch", e, e.Device)
+		c.errorf(CodeLinkToMissingPort, obj(), "cable end %s is on %s, which is neither a node nor a switch", e, e.Device)
 	} else {
-		c.errorf(CodeLinkToMissingPort, obj, "cable end %s is on port %s, which %s does not have", e, e.Port, e.Device)
+		c.errorf(CodeLinkToMissingPort, obj(), "cable end %s is on port %s, which %s does not have", e, e.Port, e.Device)
 	}
 	return false
 }

@@ -1,0 +1,134 @@
+// Command railyard is Railyard's one binary: the server (serve), the
+// operator CLI that talks to it over gRPC (get, describe, import, export,
+// validate, watch), and offline tools (sample).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	samples "github.com/railyard/railyard/inventory-samples"
+	"github.com/railyard/railyard/internal/app"
+	"github.com/railyard/railyard/internal/cli"
+	"github.com/railyard/railyard/internal/fleetfile"
+	"github.com/railyard/railyard/internal/fleetgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := cli.NewRootCommand(serveCommand(), sampleCommand())
+	if err := root.ExecuteContext(ctx); err != nil {
+		os.Exit(1) // the root has printed the error
+	}
+}
+
+func serveCommand() *cobra.Command {
+	var cfg app.Config
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Railyard server (gRPC API over the inventory)",
+		Long: `Run the Railyard server: open (and migrate) the inventory database and serve the
+railyard.v1 gRPC API, with the standard gRPC health and reflection services.
+
+The inventory is SQLite by default (--db PATH); give a postgres:// URL to run
+on PostgreSQL. --sample imports one of the built-in sample fleets at start;
+re-importing it into the same database changes nothing.`,
+		Example: `  railyard serve --db railyard.db --sample lab-1su
+  railyard serve --listen 0.0.0.0:7443 --db postgres://railyard@db/railyard`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SilenceUsage = true
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			cfg.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			cfg.Ready = func(addr net.Addr) {
+				fmt.Fprintf(cmd.OutOrStdout(), "railyard serving on %s (db %s)\n", addr, cfg.DB)
+			}
+			return app.Run(cmd.Context(), cfg)
+		},
+	}
+	cmd.Flags().StringVar(&cfg.Listen, "listen", cli.DefaultServer, "gRPC listen address")
+	cmd.Flags().StringVar(&cfg.DB, "db", "railyard.db", "inventory database: a SQLite file path, or a postgres:// URL")
+	cmd.Flags().StringVar(&cfg.Sample, "sample", "", "import this sample fleet at start ("+strings.Join(samples.Names(), ", ")+")")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
+	return cmd
+}
+
+func sampleCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sample",
+		Short: "List, print or generate sample fleets (offline; no server needed)",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the built-in sample fleets",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, n := range samples.Names() {
+				fmt.Fprintln(cmd.OutOrStdout(), n)
+			}
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show NAME",
+		Short: "Print a built-in sample fleet file",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rc, _, err := samples.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			_, err = io.Copy(cmd.OutOrStdout(), rc)
+			return err
+		},
+	})
+	var spec fleetgen.Spec
+	var format, out string
+	gen := &cobra.Command{
+		Use:   "generate",
+		Short: "Generate a fleet file of any size (for tests, benchmarks and demos)",
+		Example: `  railyard sample generate --gpus 100000 --shape h100-superpod --out fleet-100k.yaml
+  railyard sample generate --gpus 9216 --shape gb200-nvl72 --sites 2 -f csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SilenceUsage = true
+			f, err := fleetgen.Generate(spec)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if out != "" {
+				file, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				w = file
+			}
+			return fleetfile.Encode(w, f, fleetfile.Format(format))
+		},
+	}
+	gen.Flags().IntVar(&spec.GPUs, "gpus", 256, "number of GPUs")
+	gen.Flags().StringVar(&spec.Shape, "shape", "h100-superpod", "fleet shape: h100-superpod or gb200-nvl72")
+	gen.Flags().IntVar(&spec.Sites, "sites", 1, "number of sites")
+	gen.Flags().StringVar(&spec.Name, "name", "", "site name prefix")
+	gen.Flags().StringVarP(&format, "format", "f", "yaml", "file format: yaml or csv")
+	gen.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
+	cmd.AddCommand(gen)
+	return cmd
+}

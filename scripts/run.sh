@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make run: serve the lab-1su sample fleet on SQLite and show CLI commands to try.
+set -euo pipefail
+BIN=${1:-bin/railyard} LISTEN=${2:-127.0.0.1:7443} DB=${3:-railyard.db}
+"$BIN" serve --listen "$LISTEN" --db "$DB" --sample lab-1su &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' INT TERM EXIT
+export RAILYARD_SERVER=$LISTEN
+for _ in $(seq 1 150); do
+  if "$BIN" get tenants >/dev/null 2>&1; then break; fi
+  kill -0 "$pid" 2>/dev/null || { echo "railyard serve exited; see the log above" >&2; exit 1; }
+  sleep 0.2
+done
+cat <<MSG
+
+Railyard is serving the lab-1su sample (one DGX H100 scalable unit, 256 GPUs) from $DB
+on $LISTEN. In another terminal, try:
+
+  export RAILYARD_SERVER=$LISTEN
+  $BIN get nodes
+  $BIN get gpus --rack lab-su01-r01
+  $BIN get gpus -o json | jq length
+  $BIN get switches --role leaf
+  $BIN describe node \$($BIN get nodes -o json | jq -r '.[0].hostname')
+  $BIN validate
+  $BIN export -f csv | head -3
+  $BIN import inventory-samples/spreadsheet.csv --dry-run
+  $BIN watch
+
+Press Ctrl-C to stop.
+MSG
+wait "$pid"
