@@ -16,11 +16,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/app"
 	"github.com/railyard/railyard/internal/cli"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/fleetgen"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 func main() {

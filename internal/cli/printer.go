@@ -82,7 +82,9 @@ func (p *printer) write(js []byte) error {
 
 // jsonOptions spell messages with their proto field names and leave out
 // unset fields.
-var jsonOptions = protojson.MarshalOptions{UseProtoNames: true}
+// EmitUnpopulated: a GPU with index 0 or a node in rail 0 still shows the field,
+// so scripts can rely on every field being present.
+var jsonOptions = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 
 // marshalJSON returns m as compact JSON. protojson varies its whitespace
 // on purpose; compacting makes the output stable.

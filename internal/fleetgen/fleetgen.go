@@ -353,6 +353,14 @@ func pad(n, width int) string {
 	return s
 }
 
+// plural writes n things.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
+}
+
 func digits(n int) int { return len(strconv.Itoa(n)) }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -450,8 +458,8 @@ func (g *gen) site(name string, siteNo, n int) {
 
 	site := model.Site{
 		Name: name,
-		Description: fmt.Sprintf("%s: %d %s nodes, %d GPUs, %d SUs, %d racks",
-			sh.name, n, sh.nodeModel, n*sh.gpusPerNode, sus, racks),
+		Description: fmt.Sprintf("%s: %s (%d GPUs) in %s of %s",
+			sh.name, plural(n, sh.nodeModel+" node"), n*sh.gpusPerNode, plural(sus, "SU"), plural(racks, "rack")),
 	}
 
 	// Cores: groups of ceil(pods/2), one group per spine index.

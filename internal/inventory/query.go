@@ -554,10 +554,17 @@ func (s *Store) peers(ctx context.Context, ports []*ent.Port) (map[int]model.End
 	for i, p := range ports {
 		ids[i] = p.ID
 	}
-	ls, err := s.client.Link.Query().Where(link.Or(link.AIDIn(ids...), link.BIDIn(ids...))).All(ctx)
+	// Two indexed lookups: an OR across the two columns can defeat the
+	// indexes and scan the table.
+	ls, err := s.client.Link.Query().Where(link.AIDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	lb, err := s.client.Link.Query().Where(link.BIDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ls = append(ls, lb...)
 	far := map[int]int{} // port → far port
 	var farIDs []int
 	for _, l := range ls {
@@ -865,10 +872,20 @@ func (s *Store) deviceHistory(ctx context.Context, device string, limit int) ([]
 	if limit <= 0 {
 		return nil, nil
 	}
-	cs, err := s.client.Change.Query().Where(change.Or(change.Subject(device), change.Peer(device))).
-		Order(ent.Desc(change.FieldID)).Limit(limit).All(ctx)
+	// Newest first from each index, then merged: an OR here would walk the
+	// whole history backwards for a device whose changes are old.
+	bySubject, err := s.client.Change.Query().Where(change.Subject(device)).Order(ent.Desc(change.FieldID)).Limit(limit).All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	byPeer, err := s.client.Change.Query().Where(change.Peer(device)).Order(ent.Desc(change.FieldID)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cs := append(bySubject, byPeer...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID > cs[j].ID })
+	if len(cs) > limit {
+		cs = cs[:limit]
 	}
 	return changeModels(cs), nil
 }

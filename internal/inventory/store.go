@@ -110,7 +110,7 @@ func parseDSN(dsn string) (driver, dia, conn string, err error) {
 		return "", "", "", fmt.Errorf("%w: unsupported database address %q (want a file path, sqlite:PATH or postgres://...)", ErrInvalid, dsn)
 	}
 	path, query, _ := strings.Cut(dsn, "?")
-	params := "_fk=1&_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate"
+	params := "_fk=1&_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate&_cache_size=-131072"
 	if query != "" {
 		params += "&" + query
 	}
