@@ -18,9 +18,9 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/api"
 	"github.com/railyard/railyard/internal/inventory"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 // Config configures a server.

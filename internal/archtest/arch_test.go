@@ -101,9 +101,6 @@ var rules = []rule{
 		module + "/internal/cli":   "the store is the server's",
 		module + "/proto/railyard": "the store speaks model types, not wire types",
 	}},
-	{"internal/api", map[string]string{
-		module + "/ent": "only internal/inventory imports ent",
-	}},
 	{"internal/cli", map[string]string{
 		module + "/ent":                "the CLI never opens the database",
 		module + "/internal/inventory": "the CLI speaks only gRPC",

@@ -3,6 +3,7 @@ package fleetfile_test
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -391,5 +392,42 @@ links:
 	}
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("EncodeYAML (-want +got):\n%s", diff)
+	}
+}
+
+// TestYAMLStrings checks that awkward strings survive encoding, in block
+// and in flow context.
+func TestYAMLStrings(t *testing.T) {
+	strs := []string{
+		"", " ", " x", "x ", "a  b", "true", "Yes", "off", "NULL", "~", "123", "-1", "0x1f", "1.5", ".inf",
+		"2025-01-01", "a: b", "a:b", "a:", "redfish://10.0.0.1", "a #b", "#x", "line\nbreak", "tab\there",
+		"é", "日本", "\u2028", "\ufeffbom", "\x00", "\x7f", "-x", "- x", "? x", "[x]", "{x}", "a,b", "a]b", "'q'", `"q"`,
+		"&anchor", "*alias", "!tag", "%x", "@x", "`x", "|", ">", "a\\b",
+	}
+	f := &model.Fleet{}
+	for i, s := range strs {
+		f.Tenants = append(f.Tenants, model.Tenant{Name: s, Description: s})
+		f.Links = append(f.Links, model.Link{
+			A:          model.Endpoint{Device: "d" + strconv.Itoa(i), Port: s},
+			B:          model.Endpoint{Device: s, Port: s},
+			Provenance: model.Declared,
+		})
+	}
+	var buf bytes.Buffer
+	if err := fleetfile.EncodeYAML(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := fleetfile.DecodeYAML(bytes.NewReader(buf.Bytes()), "strings.yaml")
+	if err != nil {
+		t.Fatalf("DecodeYAML: %v\n%s", err, buf.String())
+	}
+	f.Normalize()
+	if diff := cmp.Diff(f, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s\n%s", diff, buf.String())
+	}
+	for _, plain := range []string{"name: redfish://10.0.0.1\n", "name: a:b\n", "description: \"é\"\n", "{device: d12, port: \"0x1f\"}", "name: \"true\"\n"} {
+		if !strings.Contains(buf.String(), plain) {
+			t.Errorf("encoded fleet does not contain %q", plain)
+		}
 	}
 }

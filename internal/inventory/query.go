@@ -485,7 +485,7 @@ func (s *Store) ListNICs(ctx context.Context, f Filter, p Page) ([]NICRow, strin
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.nicRows(ctx, h, cs)
+	rows, err := s.nicRows(ctx, h, cs, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -496,8 +496,9 @@ func (s *Store) ListNICs(ctx context.Context, f Filter, p Page) ([]NICRow, strin
 	return rows, nextToken(len(cs), size, last), nil
 }
 
-// nicRows fills in ports and cable peers for NICs.
-func (s *Store) nicRows(ctx context.Context, h *hierarchy, cs []*ent.NIC) ([]NICRow, error) {
+// nicRows fills in ports and cable peers for NICs. nodes, if not nil,
+// already holds the NICs' nodes by id.
+func (s *Store) nicRows(ctx context.Context, h *hierarchy, cs []*ent.NIC, nodes map[int]*ent.Node) ([]NICRow, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
@@ -507,9 +508,11 @@ func (s *Store) nicRows(ctx context.Context, h *hierarchy, cs []*ent.NIC) ([]NIC
 		nicIDs[i] = c.ID
 		nodeIDs[c.NodeID] = true
 	}
-	nodes, err := s.nodesByID(ctx, nodeIDs)
-	if err != nil {
-		return nil, err
+	if nodes == nil {
+		var err error
+		if nodes, err = s.nodesByID(ctx, nodeIDs); err != nil {
+			return nil, err
+		}
 	}
 	ports, err := s.client.Port.Query().Where(port.NicIDIn(nicIDs...)).Order(ent.Asc(port.FieldID)).All(ctx)
 	if err != nil {
@@ -806,23 +809,28 @@ func (s *Store) GetNode(ctx context.Context, hostname string, historyLimit int) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.nodeRows(ctx, h, []*ent.Node{n})
-	if err != nil {
-		return nil, err
-	}
-	d := &NodeDetail{Node: rows[0]}
+	loc := h.rackLoc[n.RackID]
+	nm := nodeModel(n)
+	nm.Rack = loc.Rack
+	d := &NodeDetail{Node: NodeRow{Node: nm, Location: loc}}
 	gs, err := s.client.GPU.Query().Where(gpu.NodeID(n.ID)).Order(ent.Asc(gpu.FieldIndex)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
+	models := map[string]bool{}
 	for _, g := range gs {
 		d.GPUs = append(d.GPUs, gpuModel(h, g))
+		if !models[g.Model] {
+			models[g.Model] = true
+			d.Node.GPUModel = strings.TrimPrefix(d.Node.GPUModel+","+g.Model, ",")
+		}
 	}
+	d.Node.GPUCount = len(gs)
 	cs, err := s.client.NIC.Query().Where(nic.NodeID(n.ID)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if d.NICs, err = s.nicRows(ctx, h, cs); err != nil {
+	if d.NICs, err = s.nicRows(ctx, h, cs, map[int]*ent.Node{n.ID: n}); err != nil {
 		return nil, err
 	}
 	sort.Slice(d.NICs, func(i, j int) bool { return model.ComparePortNames(d.NICs[i].Name, d.NICs[j].Name) < 0 })
