@@ -11,10 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/fleetgen"
 	"github.com/railyard/railyard/internal/validate"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated sample files")

@@ -98,7 +98,6 @@ func DecodeCSV(r io.Reader, filename string) (*model.Fleet, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = false
 	d := &csvDecoder{
 		file:     filename,
 		sites:    map[string]*placed{},

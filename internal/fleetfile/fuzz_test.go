@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/model"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 // addSample adds the named sample file to the fuzz corpus.

@@ -166,12 +166,30 @@ func (d *yamlDecoder) value(n *yaml.Node, v reflect.Value, path string) error {
 			return d.errorf(n, path, "%w: %q is not valid UTF-8", ErrBadValue, n.Value)
 		}
 		v.SetString(n.Value)
-	case t.Kind() == reflect.Int:
-		var i int
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
+	case v.CanInt():
+		var i int64
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil || v.OverflowInt(i) {
 			return d.errorf(n, path, "%w: want an integer, got %s", ErrBadValue, describe(n))
 		}
-		v.SetInt(int64(i))
+		v.SetInt(i)
+	case v.CanUint():
+		var u uint64
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&u) != nil || v.OverflowUint(u) {
+			return d.errorf(n, path, "%w: want a whole number, got %s", ErrBadValue, describe(n))
+		}
+		v.SetUint(u)
+	case v.CanFloat():
+		var f float64
+		if tag := n.ShortTag(); n.Kind != yaml.ScalarNode || (tag != "!!float" && tag != "!!int") || n.Decode(&f) != nil {
+			return d.errorf(n, path, "%w: want a number, got %s", ErrBadValue, describe(n))
+		}
+		v.SetFloat(f)
+	case t.Kind() == reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
+			return d.errorf(n, path, "%w: want true or false, got %s", ErrBadValue, describe(n))
+		}
+		v.SetBool(b)
 	default:
 		// Not reached for model types.
 		return d.errorf(n, path, "%w: cannot decode into %s", ErrBadValue, t)

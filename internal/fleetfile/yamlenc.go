@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -166,10 +167,8 @@ func (e *yamlEncoder) fail(v reflect.Value) {
 	}
 }
 
-var timeT = reflect.TypeFor[time.Time]()
-
 func isScalar(t reflect.Type) bool {
-	if t == timeT {
+	if t == timeType {
 		return true
 	}
 	switch t.Kind() {
@@ -184,7 +183,7 @@ func isScalar(t reflect.Type) bool {
 
 // isEmpty reports whether v is empty in the sense of the omitempty option.
 func isEmpty(v reflect.Value) bool {
-	if v.Type() == timeT {
+	if v.Type() == timeType {
 		return v.Interface().(time.Time).IsZero()
 	}
 	switch v.Kind() {
@@ -197,7 +196,7 @@ func isEmpty(v reflect.Value) bool {
 // scalar formats a scalar value; flow says whether it goes in a flow
 // mapping, where fewer strings can be written plain.
 func scalar(v reflect.Value, flow bool) string {
-	if v.Type() == timeT {
+	if v.Type() == timeType {
 		return v.Interface().(time.Time).Format(time.RFC3339Nano)
 	}
 	switch v.Kind() {
@@ -210,7 +209,16 @@ func scalar(v reflect.Value, flow bool) string {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return strconv.FormatUint(v.Uint(), 10)
 	case reflect.Float32, reflect.Float64:
-		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+		switch f := v.Float(); {
+		case math.IsNaN(f):
+			return ".nan"
+		case math.IsInf(f, 1):
+			return ".inf"
+		case math.IsInf(f, -1):
+			return "-.inf"
+		default:
+			return strconv.FormatFloat(f, 'g', -1, 64)
+		}
 	}
 	return `""`
 }

@@ -211,23 +211,23 @@ func Preset(name string) (*model.Fleet, error) {
 
 // shape is the hardware and topology of one shape of fleet.
 type shape struct {
-	name                 string
-	nodeVendor           string
-	nodeModel            string
-	nodeSerial           string // serial number prefix
-	gpusPerNode          int
-	nodesPerRack         int
-	racksPerSU           int
-	wholeRacks           bool     // round GPUs up to whole racks
-	rackNVLink           bool     // one NVLink domain per rack, not per node
-	rails                int      // compute NICs per node, one per rail
-	leavesPerRail        int      // compute leaves per rail per SU
-	leafDown, leafUp     int      // compute leaf ports to nodes, to spines
-	storageGroup         int      // nodes per pair of storage leaves
-	gpuBus, railBus      []string // PCI bus ids
-	storageBus           [2]string
-	mgmtBus              string
-	nodesPerSU, leafSize int
+	name             string
+	nodeVendor       string
+	nodeModel        string
+	nodeSerial       string // serial number prefix
+	gpusPerNode      int
+	nodesPerRack     int
+	racksPerSU       int
+	wholeRacks       bool     // round GPUs up to whole racks
+	rackNVLink       bool     // one NVLink domain per rack, not per node
+	rails            int      // compute NICs per node, one per rail
+	leavesPerRail    int      // compute leaves per rail per SU
+	leafDown, leafUp int      // compute leaf ports to nodes, to spines
+	storageGroup     int      // nodes per pair of storage leaves
+	gpuBus, railBus  []string // PCI bus ids
+	storageBus       [2]string
+	mgmtBus          string
+	nodesPerSU       int
 }
 
 var shapes = map[string]*shape{
@@ -310,7 +310,7 @@ var (
 
 // Port speeds, Gb/s.
 const (
-	speedNDR     = 400
+	speed400G    = 400
 	speedStorage = 200
 	speedMgmt    = 1
 	speed100G    = 100
@@ -474,7 +474,7 @@ func (g *gen) site(name string, siteNo, n int) {
 					Name:   name + "-core" + pad(j*per+m+1, coreW),
 					Role:   model.SwitchCore,
 					Fabric: compute,
-				}, qm9700, 0, speedNDR, speedNDR)
+				}, qm9700, 0, speed400G, speed400G)
 				group = append(group, c)
 			}
 			cores = append(cores, group)
@@ -493,7 +493,7 @@ func (g *gen) site(name string, siteNo, n int) {
 			}
 			spineSw[j] = g.newSwitch(siteNo, model.Switch{
 				Name: podName + "-spine" + pad(j+1, spW), Role: model.SwitchSpine, Fabric: compute, Pod: podName,
-			}, qm9700, split, speedNDR, speedNDR)
+			}, qm9700, split, speed400G, speed400G)
 			if !twoTier {
 				g.cableCores(spineSw[j], cores[j], p)
 			}
@@ -502,7 +502,7 @@ func (g *gen) site(name string, siteNo, n int) {
 		for j := range 2 {
 			storSpines[j] = g.newSwitch(siteNo, model.Switch{
 				Name: podName + "-stor-spine" + strconv.Itoa(j+1), Role: model.SwitchSpine, Fabric: storage, Pod: podName,
-			}, a7800r3, 0, 400, 400)
+			}, a7800r3, 0, speed400G, speed400G)
 			mgmtSpines[j] = g.newSwitch(siteNo, model.Switch{
 				Name: podName + "-mgmt-spine" + strconv.Itoa(j+1), Role: model.SwitchSpine, Fabric: mgmt, Pod: podName,
 			}, sn4600c, 0, speed100G, speed100G)
@@ -527,12 +527,12 @@ func (g *gen) site(name string, siteNo, n int) {
 					l := g.newSwitch(siteNo, model.Switch{
 						Name: leafName, Role: model.SwitchLeaf, Fabric: compute,
 						LeafDomain: suName, Pod: podName, Rail: r + 1,
-					}, qm9700, sh.leafDown, speedNDR, speedNDR)
+					}, qm9700, sh.leafDown, speed400G, speed400G)
 					leaves[r] = append(leaves[r], l)
 					for j := range spines {
 						for c := range lpp {
-							g.link(leafName, g.port(l, sh.leafDown+1+j*lpp+c, speedNDR),
-								g.sw(spineSw[j]).Name, g.port(spineSw[j], leafInPod*lpp+c+1, speedNDR))
+							g.link(leafName, g.port(l, sh.leafDown+1+j*lpp+c, speed400G),
+								g.sw(spineSw[j]).Name, g.port(spineSw[j], leafInPod*lpp+c+1, speed400G))
 						}
 					}
 					leafInPod++
@@ -544,12 +544,12 @@ func (g *gen) site(name string, siteNo, n int) {
 				s := g.newSwitch(siteNo, model.Switch{
 					Name: suName + "-stor-leaf" + strconv.Itoa(k+1), Role: model.SwitchLeaf, Fabric: storage,
 					LeafDomain: suName, Pod: podName,
-				}, a7060x5, sh.storageGroup, speedStorage, 400)
+				}, a7060x5, sh.storageGroup, speedStorage, speed400G)
 				stor = append(stor, s)
 				for j := range 2 {
 					for c := range lpps {
-						g.link(g.sw(s).Name, g.port(s, sh.storageGroup+1+j*lpps+c, 400),
-							g.sw(storSpines[j]).Name, g.port(storSpines[j], storInPod*lpps+c+1, 400))
+						g.link(g.sw(s).Name, g.port(s, sh.storageGroup+1+j*lpps+c, speed400G),
+							g.sw(storSpines[j]).Name, g.port(storSpines[j], storInPod*lpps+c+1, speed400G))
 					}
 				}
 				storInPod++
@@ -580,7 +580,7 @@ func (g *gen) site(name string, siteNo, n int) {
 					nd := &f.Nodes[len(f.Nodes)-1]
 					for r := range sh.rails {
 						leaf := leaves[r][slot/sh.leafDown]
-						g.link(host, nd.NICs[r].Ports[0].Name, g.sw(leaf).Name, g.port(leaf, slot%sh.leafDown+1, speedNDR))
+						g.link(host, nd.NICs[r].Ports[0].Name, g.sw(leaf).Name, g.port(leaf, slot%sh.leafDown+1, speed400G))
 					}
 					pair := slot / sh.storageGroup
 					for j := range 2 {
@@ -611,6 +611,6 @@ func (g *gen) cableCores(spine swBuild, group []swBuild, p int) {
 		}
 		core := group[m]
 		g.coreUsed[core.idx]++
-		g.link(g.sw(spine).Name, g.port(spine, 33+k, speedNDR), g.sw(core).Name, g.port(core, g.coreUsed[core.idx], speedNDR))
+		g.link(g.sw(spine).Name, g.port(spine, 33+k, speed400G), g.sw(core).Name, g.port(core, g.coreUsed[core.idx], speed400G))
 	}
 }

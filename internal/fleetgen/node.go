@@ -54,7 +54,7 @@ func (g *gen) node(siteNo, nodeNo int, host, rack, compute, storage, mgmt string
 		n.NICs = append(n.NICs, model.NIC{
 			Name: name, Model: "ConnectX-7", Kind: model.InfiniBand, Role: model.RoleCompute,
 			Rail: r + 1, Fabric: compute, PCIBusID: sh.railBus[r],
-			Ports: []model.NICPort{{Name: name, GUID: g.guid(), SpeedGbps: speedNDR}},
+			Ports: []model.NICPort{{Name: name, GUID: g.guid(), SpeedGbps: speed400G}},
 		})
 	}
 	for j := range 2 {

@@ -66,17 +66,17 @@ func Fleet(f *model.Fleet) []model.Finding {
 		return nil
 	}
 	c := &checker{
-		f:         f,
-		sites:     map[string]bool{},
-		pods:      map[string]bool{},
-		lds:       map[string]bool{},
-		rackLD:    map[string]string{},
-		fabrics:   map[string]bool{},
-		domains:   map[string]*model.NVLinkDomain{},
-		switches:  map[string]*model.Switch{},
-		nodes:     map[string]*model.Node{},
-		swPorts:   map[model.Endpoint]bool{},
-		goodPCI:   map[string]bool{},
+		f:        f,
+		sites:    map[string]bool{},
+		pods:     map[string]bool{},
+		lds:      map[string]bool{},
+		rackLD:   map[string]string{},
+		fabrics:  map[string]bool{},
+		domains:  map[string]*model.NVLinkDomain{},
+		switches: map[string]*model.Switch{},
+		nodes:    map[string]*model.Node{},
+		swPorts:  map[model.Endpoint]bool{},
+		goodPCI:  map[string]bool{},
 	}
 	c.topology()
 	c.checkFabrics()
