@@ -114,11 +114,6 @@ var (
 				Columns: []*schema.Column{GpusColumns[1], GpusColumns[11]},
 			},
 			{
-				Name:    "gpu_model",
-				Unique:  false,
-				Columns: []*schema.Column{GpusColumns[4]},
-			},
-			{
 				Name:    "gpu_uuid",
 				Unique:  false,
 				Columns: []*schema.Column{GpusColumns[2]},

@@ -43,7 +43,6 @@ func (GPU) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("node_id"),
 		index.Fields("index").Edges("node").Unique(),
-		index.Fields("model"),
 		index.Fields("uuid"),
 	}
 }

@@ -28,8 +28,9 @@ import (
 const (
 	// MaxImportBytes bounds a fleet file sent to Import or Validate.
 	MaxImportBytes = 512 << 20
-	// defaultHistory is how many history entries Get* returns by default.
-	defaultHistory = 50
+	// defaultHistory is how many history entries Get* returns by default:
+	// enough to see what happened lately, small enough to keep describe fast.
+	defaultHistory = 20
 	// watchPoll is how often Watch looks for changes committed by other
 	// replicas; changes made through this server wake it at once.
 	watchPoll = time.Second

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/railyard/railyard/ent"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/gpu"
@@ -242,6 +244,20 @@ func unsupported(list string, f Filter, allowed ...string) error {
 	return fmt.Errorf("%w: %s cannot be filtered by %s (can by %s)", ErrInvalid, list, strings.Join(bad, ", "), strings.Join(allowed, ", "))
 }
 
+// inSubquery is "column IN (SELECT subColumn FROM table WHERE preds)".
+// ent's HasXWith edges compile to a correlated EXISTS, which SQLite runs
+// as a scan of the outer table; this form uses the index on column.
+func inSubquery[P ~func(*entsql.Selector)](column, table, subColumn string, preds ...P) func(*entsql.Selector) {
+	return func(s *entsql.Selector) {
+		t := entsql.Table(table)
+		sub := entsql.Select(t.C(subColumn)).From(t)
+		for _, p := range preds {
+			p(sub)
+		}
+		s.Where(entsql.In(s.C(column), sub))
+	}
+}
+
 // nodePredicates turns the node-level fields of f into predicates.
 func (h *hierarchy) nodePredicates(f Filter) ([]predicate.Node, error) {
 	var ps []predicate.Node
@@ -258,10 +274,10 @@ func (h *hierarchy) nodePredicates(f Filter) ([]predicate.Node, error) {
 		ps = append(ps, node.Hostname(f.Node))
 	}
 	if f.GPUModel != "" {
-		ps = append(ps, node.HasGpusWith(gpu.Model(f.GPUModel)))
+		ps = append(ps, predicate.Node(inSubquery(node.FieldID, gpu.Table, gpu.FieldNodeID, gpu.Model(f.GPUModel))))
 	}
 	if f.Fabric != "" {
-		ps = append(ps, node.HasNicsWith(nic.FabricID(h.fabricID[f.Fabric])))
+		ps = append(ps, predicate.Node(inSubquery(node.FieldID, nic.Table, nic.FieldNodeID, nic.FabricID(h.fabricID[f.Fabric]))))
 	}
 	return ps, nil
 }
@@ -392,7 +408,7 @@ func (s *Store) ListGPUs(ctx context.Context, f Filter, p Page) ([]GPURow, strin
 	}
 	ps := []predicate.GPU{gpu.IDGT(after)}
 	if len(nps) > 0 {
-		ps = append(ps, gpu.HasNodeWith(nps...))
+		ps = append(ps, predicate.GPU(inSubquery(gpu.FieldNodeID, node.Table, node.FieldID, nps...)))
 	}
 	if model != "" {
 		ps = append(ps, gpu.Model(model))
@@ -473,7 +489,7 @@ func (s *Store) ListNICs(ctx context.Context, f Filter, p Page) ([]NICRow, strin
 	}
 	ps := []predicate.NIC{nic.IDGT(after)}
 	if len(nps) > 0 {
-		ps = append(ps, nic.HasNodeWith(nps...))
+		ps = append(ps, predicate.NIC(inSubquery(nic.FieldNodeID, node.Table, node.FieldID, nps...)))
 	}
 	if fabric != "" {
 		ps = append(ps, nic.FabricID(h.fabricID[fabric]))

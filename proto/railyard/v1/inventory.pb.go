@@ -1280,7 +1280,7 @@ func (x *Finding) GetMessage() string {
 type GetNodeRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Hostname string                 `protobuf:"bytes,1,opt,name=hostname,proto3" json:"hostname,omitempty"`
-	// How many history entries to include, newest first (default 50).
+	// How many history entries to include, newest first (default 20).
 	HistoryLimit  int32 `protobuf:"varint,2,opt,name=history_limit,json=historyLimit,proto3" json:"history_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

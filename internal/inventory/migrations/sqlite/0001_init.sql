@@ -8,7 +8,6 @@ CREATE UNIQUE INDEX `fabrics_name_key` ON `fabrics` (`name`);
 CREATE TABLE `gpus` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `index` integer NOT NULL, `uuid` text NOT NULL DEFAULT (''), `serial` text NOT NULL DEFAULT (''), `model` text NOT NULL DEFAULT (''), `memory_mib` integer NOT NULL DEFAULT (0), `pci_bus_id` text NOT NULL DEFAULT (''), `numa_node` integer NOT NULL DEFAULT (0), `health` text NOT NULL DEFAULT ('healthy'), `last_seen` datetime NULL, `nvlink_domain_id` integer NULL, `node_id` integer NOT NULL, CONSTRAINT `gpus_nvlink_domains_gpus` FOREIGN KEY (`nvlink_domain_id`) REFERENCES `nvlink_domains` (`id`) ON DELETE SET NULL, CONSTRAINT `gpus_nodes_gpus` FOREIGN KEY (`node_id`) REFERENCES `nodes` (`id`) ON DELETE NO ACTION);
 CREATE INDEX `gpu_node_id` ON `gpus` (`node_id`);
 CREATE UNIQUE INDEX `gpu_index_node_id` ON `gpus` (`index`, `node_id`);
-CREATE INDEX `gpu_model` ON `gpus` (`model`);
 CREATE INDEX `gpu_uuid` ON `gpus` (`uuid`);
 CREATE TABLE `leaf_domains` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `name` text NOT NULL, `pod_id` integer NOT NULL, CONSTRAINT `leaf_domains_pods_leaf_domains` FOREIGN KEY (`pod_id`) REFERENCES `pods` (`id`) ON DELETE NO ACTION);
 CREATE UNIQUE INDEX `leaf_domains_name_key` ON `leaf_domains` (`name`);
