@@ -24,7 +24,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/railyard/railyard/ent"
 )
@@ -52,6 +52,19 @@ type Store struct {
 	subs  map[chan struct{}]struct{}
 
 	hier hierCache
+}
+
+// sqliteDriver is go-sqlite3 with Railyard's per-connection settings:
+// reads through mmap (no read syscall per page), temporary tables in memory.
+const sqliteDriver = "sqlite3-railyard"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec("PRAGMA mmap_size = 4294967296; PRAGMA temp_store = MEMORY", nil)
+			return err
+		},
+	})
 }
 
 // Open opens the inventory at dsn and applies pending migrations.
@@ -104,7 +117,7 @@ func parseDSN(dsn string) (driver, dia, conn string, err error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		dsn = strings.TrimPrefix(dsn, "sqlite:")
 		if dsn == ":memory:" {
-			return "sqlite3", dialect.SQLite, "file::memory:?_fk=1&_txlock=immediate", nil
+			return sqliteDriver, dialect.SQLite, "file::memory:?_fk=1&_txlock=immediate", nil
 		}
 	case strings.Contains(dsn, "://"):
 		return "", "", "", fmt.Errorf("%w: unsupported database address %q (want a file path, sqlite:PATH or postgres://...)", ErrInvalid, dsn)
@@ -114,7 +127,7 @@ func parseDSN(dsn string) (driver, dia, conn string, err error) {
 	if query != "" {
 		params += "&" + query
 	}
-	return "sqlite3", dialect.SQLite, "file:" + path + "?" + params, nil
+	return sqliteDriver, dialect.SQLite, "file:" + path + "?" + params, nil
 }
 
 // Dialect reports the database in use: "sqlite3" or "postgres".
