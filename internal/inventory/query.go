@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/railyard/railyard/ent"
@@ -530,11 +531,7 @@ func (s *Store) nicRows(ctx context.Context, h *hierarchy, cs []*ent.NIC, nodes 
 			return nil, err
 		}
 	}
-	ports, err := s.client.Port.Query().Where(port.NicIDIn(nicIDs...)).Order(ent.Asc(port.FieldID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	peers, err := s.peers(ctx, ports)
+	ports, peers, err := s.portsWithPeers(ctx, "nic_id", nicIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -563,50 +560,61 @@ func (s *Store) nicRows(ctx context.Context, h *hierarchy, cs []*ent.NIC, nodes 
 	return rows, nil
 }
 
-// peers maps each port id to the far end of its cable.
-func (s *Store) peers(ctx context.Context, ports []*ent.Port) (map[int]model.Endpoint, error) {
-	out := map[int]model.Endpoint{}
-	if len(ports) == 0 {
-		return out, nil
+// portsWithPeers returns the ports whose column (nic_id or switch_id) is
+// one of ids, in id order, and the far end of each one's cable, in one
+// query: a port is a link's a or its b, and the far port is the other.
+func (s *Store) portsWithPeers(ctx context.Context, column string, ids []int) ([]*ent.Port, map[int]model.Endpoint, error) {
+	peers := map[int]model.Endpoint{}
+	if len(ids) == 0 {
+		return nil, peers, nil
 	}
-	ids := make([]int, len(ports))
-	for i, p := range ports {
-		ids[i] = p.ID
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
-	// Two indexed lookups: an OR across the two columns can defeat the
-	// indexes and scan the table.
-	ls, err := s.client.Link.Query().Where(link.AIDIn(ids...)).All(ctx)
+	q := `SELECT p.id, p.nic_id, p.switch_id, p.device, p.name, p.mac, p.guid, p.speed_gbps,
+		COALESCE(fa.device, fb.device, ''), COALESCE(fa.name, fb.name, '')
+		FROM ports p
+		LEFT JOIN links la ON la.a_id = p.id LEFT JOIN ports fa ON fa.id = la.b_id
+		LEFT JOIN links lb ON lb.b_id = p.id LEFT JOIN ports fb ON fb.id = lb.a_id
+		WHERE p.` + column + ` IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)
+		ORDER BY p.id`
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	lb, err := s.client.Link.Query().Where(link.BIDIn(ids...)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ls = append(ls, lb...)
-	far := map[int]int{} // port → far port
-	var farIDs []int
-	for _, l := range ls {
-		far[l.AID], far[l.BID] = l.BID, l.AID
-		farIDs = append(farIDs, l.AID, l.BID)
-	}
-	if len(farIDs) == 0 {
-		return out, nil
-	}
-	fps, err := s.client.Port.Query().Where(port.IDIn(farIDs...)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ep := map[int]model.Endpoint{}
-	for _, p := range fps {
-		ep[p.ID] = model.Endpoint{Device: p.Device, Port: p.Name}
-	}
-	for _, id := range ids {
-		if f, ok := far[id]; ok {
-			out[id] = ep[f]
+	defer rows.Close()
+	var ports []*ent.Port
+	for rows.Next() {
+		var p ent.Port
+		var peerDev, peerPort string
+		if err := rows.Scan(&p.ID, &p.NicID, &p.SwitchID, &p.Device, &p.Name, &p.MAC, &p.GUID, &p.SpeedGbps, &peerDev, &peerPort); err != nil {
+			return nil, nil, err
 		}
+		if peerDev != "" {
+			peers[p.ID] = model.Endpoint{Device: peerDev, Port: peerPort}
+		}
+		ports = append(ports, &p)
 	}
-	return out, nil
+	return ports, peers, rows.Err()
+}
+
+// rebind rewrites ? placeholders as $1, $2, ... for PostgreSQL.
+func (s *Store) rebind(q string) string {
+	if s.dialect != dialect.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // ListSwitches returns a page of switches matching f, in id order.
@@ -869,11 +877,7 @@ func (s *Store) GetSwitch(ctx context.Context, name string, historyLimit int) (*
 	if err != nil {
 		return nil, err
 	}
-	ports, err := s.client.Port.Query().Where(port.SwitchID(sw.ID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	peers, err := s.peers(ctx, ports)
+	ports, peers, err := s.portsWithPeers(ctx, "switch_id", []int{sw.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -896,20 +900,28 @@ func (s *Store) deviceHistory(ctx context.Context, device string, limit int) ([]
 	if limit <= 0 {
 		return nil, nil
 	}
-	// Newest first from each index, then merged: an OR here would walk the
-	// whole history backwards for a device whose changes are old.
-	bySubject, err := s.client.Change.Query().Where(change.Subject(device)).Order(ent.Desc(change.FieldID)).Limit(limit).All(ctx)
+	// Newest first from each index, merged in one statement: an OR here
+	// would walk the whole history backwards for a device whose changes
+	// are old.
+	const cols = "id, at, actor, source, kind, key, subject, peer, op, before, after"
+	q := `SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM changes WHERE subject = ? ORDER BY id DESC LIMIT ?) AS bys
+		UNION ALL SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM changes WHERE peer = ? ORDER BY id DESC LIMIT ?) AS byp
+		ORDER BY id DESC LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), device, limit, device, limit, limit)
 	if err != nil {
 		return nil, err
 	}
-	byPeer, err := s.client.Change.Query().Where(change.Peer(device)).Order(ent.Desc(change.FieldID)).Limit(limit).All(ctx)
-	if err != nil {
-		return nil, err
+	defer rows.Close()
+	var cs []*ent.Change
+	for rows.Next() {
+		var c ent.Change
+		if err := rows.Scan(&c.ID, &c.At, &c.Actor, &c.Source, &c.Kind, &c.Key, &c.Subject, &c.Peer, &c.Op, &c.Before, &c.After); err != nil {
+			return nil, err
+		}
+		cs = append(cs, &c)
 	}
-	cs := append(bySubject, byPeer...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i].ID > cs[j].ID })
-	if len(cs) > limit {
-		cs = cs[:limit]
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	return changeModels(cs), nil
 }
