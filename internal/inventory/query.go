@@ -306,24 +306,34 @@ func pageArgs(p Page) (size, after int, err error) {
 	return 0, 0, fmt.Errorf("%w: bad page token %q: pass back the next_page_token of the previous page", ErrInvalid, p.Token)
 }
 
-func nextToken(n, size, lastID int) string {
-	if n < size {
+// nextPage is the token of the page after rows (which came from a query
+// limited to size), or "" when rows was the last page.
+func nextPage[E any](rows []E, size int, id func(E) int) string {
+	if len(rows) < size || len(rows) == 0 {
 		return ""
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.Itoa(lastID)))
+	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.Itoa(id(rows[len(rows)-1]))))
+}
+
+// listArgs checks a list request: that f uses only the allowed fields,
+// and the page. It returns the page size, the id to list after, and the
+// hierarchy cache.
+func (s *Store) listArgs(ctx context.Context, list string, f Filter, p Page, allowed ...string) (int, int, *hierarchy, error) {
+	if err := unsupported(list, f, allowed...); err != nil {
+		return 0, 0, nil, err
+	}
+	size, after, err := pageArgs(p)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	h, err := s.hierarchy(ctx)
+	return size, after, h, err
 }
 
 // ListNodes returns a page of nodes matching f, in id order, and the token
 // of the next page ("" at the end).
 func (s *Store) ListNodes(ctx context.Context, f Filter, p Page) ([]NodeRow, string, error) {
-	if err := unsupported("nodes", f, "site", "pod", "leaf_domain", "rack", "state", "gpu_model", "fabric", "node"); err != nil {
-		return nil, "", err
-	}
-	size, after, err := pageArgs(p)
-	if err != nil {
-		return nil, "", err
-	}
-	h, err := s.hierarchy(ctx)
+	size, after, h, err := s.listArgs(ctx, "nodes", f, p, "site", "pod", "leaf_domain", "rack", "state", "gpu_model", "fabric", "node")
 	if err != nil {
 		return nil, "", err
 	}
@@ -339,11 +349,7 @@ func (s *Store) ListNodes(ctx context.Context, f Filter, p Page) ([]NodeRow, str
 	if err != nil {
 		return nil, "", err
 	}
-	last := 0
-	if len(ns) > 0 {
-		last = ns[len(ns)-1].ID
-	}
-	return rows, nextToken(len(ns), size, last), nil
+	return rows, nextPage(ns, size, func(e *ent.Node) int { return e.ID }), nil
 }
 
 func (s *Store) nodeRows(ctx context.Context, h *hierarchy, ns []*ent.Node) ([]NodeRow, error) {
@@ -390,14 +396,7 @@ func nodeModel(n *ent.Node) model.Node {
 
 // ListGPUs returns a page of GPUs matching f, in id order.
 func (s *Store) ListGPUs(ctx context.Context, f Filter, p Page) ([]GPURow, string, error) {
-	if err := unsupported("gpus", f, "site", "pod", "leaf_domain", "rack", "state", "gpu_model", "fabric", "node"); err != nil {
-		return nil, "", err
-	}
-	size, after, err := pageArgs(p)
-	if err != nil {
-		return nil, "", err
-	}
-	h, err := s.hierarchy(ctx)
+	size, after, h, err := s.listArgs(ctx, "gpus", f, p, "site", "pod", "leaf_domain", "rack", "state", "gpu_model", "fabric", "node")
 	if err != nil {
 		return nil, "", err
 	}
@@ -431,11 +430,7 @@ func (s *Store) ListGPUs(ctx context.Context, f Filter, p Page) ([]GPURow, strin
 		n := nodes[g.NodeID]
 		rows[i] = GPURow{GPU: gpuModel(h, g), Node: n.Hostname, NodeState: modelState(n.State), Location: h.rackLoc[n.RackID]}
 	}
-	last := 0
-	if len(gs) > 0 {
-		last = gs[len(gs)-1].ID
-	}
-	return rows, nextToken(len(gs), size, last), nil
+	return rows, nextPage(gs, size, func(e *ent.GPU) int { return e.ID }), nil
 }
 
 func modelState(s string) model.NodeState { return model.NodeState(s) }
@@ -471,14 +466,7 @@ func (s *Store) nodesByID(ctx context.Context, set map[int]bool) (map[int]*ent.N
 // ListNICs returns a page of NICs matching f, in id order. Role filters by
 // NIC role (compute, storage, management).
 func (s *Store) ListNICs(ctx context.Context, f Filter, p Page) ([]NICRow, string, error) {
-	if err := unsupported("nics", f, "site", "pod", "leaf_domain", "rack", "state", "fabric", "node", "role"); err != nil {
-		return nil, "", err
-	}
-	size, after, err := pageArgs(p)
-	if err != nil {
-		return nil, "", err
-	}
-	h, err := s.hierarchy(ctx)
+	size, after, h, err := s.listArgs(ctx, "nics", f, p, "site", "pod", "leaf_domain", "rack", "state", "fabric", "node", "role")
 	if err != nil {
 		return nil, "", err
 	}
@@ -506,11 +494,7 @@ func (s *Store) ListNICs(ctx context.Context, f Filter, p Page) ([]NICRow, strin
 	if err != nil {
 		return nil, "", err
 	}
-	last := 0
-	if len(cs) > 0 {
-		last = cs[len(cs)-1].ID
-	}
-	return rows, nextToken(len(cs), size, last), nil
+	return rows, nextPage(cs, size, func(e *ent.NIC) int { return e.ID }), nil
 }
 
 // nicRows fills in ports and cable peers for NICs. nodes, if not nil,
@@ -619,14 +603,7 @@ func (s *Store) rebind(q string) string {
 
 // ListSwitches returns a page of switches matching f, in id order.
 func (s *Store) ListSwitches(ctx context.Context, f Filter, p Page) ([]SwitchRow, string, error) {
-	if err := unsupported("switches", f, "site", "pod", "leaf_domain", "rack", "fabric", "role"); err != nil {
-		return nil, "", err
-	}
-	size, after, err := pageArgs(p)
-	if err != nil {
-		return nil, "", err
-	}
-	h, err := s.hierarchy(ctx)
+	size, after, h, err := s.listArgs(ctx, "switches", f, p, "site", "pod", "leaf_domain", "rack", "fabric", "role")
 	if err != nil {
 		return nil, "", err
 	}
@@ -681,11 +658,7 @@ func (s *Store) ListSwitches(ctx context.Context, f Filter, p Page) ([]SwitchRow
 			rows[i] = switchRow(h, sw, pc[sw.ID])
 		}
 	}
-	last := 0
-	if len(sws) > 0 {
-		last = sws[len(sws)-1].ID
-	}
-	return rows, nextToken(len(sws), size, last), nil
+	return rows, nextPage(sws, size, func(e *ent.NetworkSwitch) int { return e.ID }), nil
 }
 
 func switchRow(h *hierarchy, sw *ent.NetworkSwitch, ports int) SwitchRow {
@@ -709,10 +682,7 @@ func switchRow(h *hierarchy, sw *ent.NetworkSwitch, ports int) SwitchRow {
 // ListLinks returns a page of links, optionally those of one device
 // (Filter.Node names a node or a switch), in id order.
 func (s *Store) ListLinks(ctx context.Context, f Filter, p Page) ([]model.Link, string, error) {
-	if err := unsupported("links", f, "node"); err != nil {
-		return nil, "", err
-	}
-	size, after, err := pageArgs(p)
+	size, after, _, err := s.listArgs(ctx, "links", f, p, "node")
 	if err != nil {
 		return nil, "", err
 	}
@@ -742,19 +712,12 @@ func (s *Store) ListLinks(ctx context.Context, f Filter, p Page) ([]model.Link, 
 	for i, l := range ls {
 		out[i] = model.Link{A: ep[l.AID], B: ep[l.BID], Provenance: model.Provenance(l.Provenance), LastSeen: stampPtr(l.LastSeen).Time()}
 	}
-	last := 0
-	if len(ls) > 0 {
-		last = ls[len(ls)-1].ID
-	}
-	return out, nextToken(len(ls), size, last), nil
+	return out, nextPage(ls, size, func(e *ent.Link) int { return e.ID }), nil
 }
 
 // ListTenants returns a page of tenants in id order.
 func (s *Store) ListTenants(ctx context.Context, f Filter, p Page) ([]model.Tenant, string, error) {
-	if err := unsupported("tenants", f); err != nil {
-		return nil, "", err
-	}
-	size, after, err := pageArgs(p)
+	size, after, _, err := s.listArgs(ctx, "tenants", f, p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -766,11 +729,7 @@ func (s *Store) ListTenants(ctx context.Context, f Filter, p Page) ([]model.Tena
 	for i, t := range ts {
 		out[i] = model.Tenant{Name: t.Name, Description: t.Description}
 	}
-	last := 0
-	if len(ts) > 0 {
-		last = ts[len(ts)-1].ID
-	}
-	return out, nextToken(len(ts), size, last), nil
+	return out, nextPage(ts, size, func(e *ent.Tenant) int { return e.ID }), nil
 }
 
 // GetTenant returns one tenant.
