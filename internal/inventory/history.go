@@ -3,11 +3,10 @@ package inventory
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/railyard/railyard/ent"
 	"github.com/railyard/railyard/ent/change"
-	"github.com/railyard/railyard/ent/leafdomain"
-	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/predicate"
 	"github.com/railyard/railyard/internal/model"
 )
@@ -72,16 +71,7 @@ func (s *Store) Export(ctx context.Context, site string) (*model.Fleet, error) {
 		return r.fleet(nil), nil
 	}
 	if _, ok := r.sites[site]; !ok {
-		return nil, &notFoundError{what: "site", name: site}
+		return nil, fmt.Errorf("%w: site %q does not exist", ErrNotFound, site)
 	}
 	return r.fleet(func(s string) bool { return s == site }), nil
 }
-
-type notFoundError struct{ what, name string }
-
-func (e *notFoundError) Error() string {
-	return "not found: " + e.what + " \"" + e.name + "\" does not exist"
-}
-func (e *notFoundError) Unwrap() error                      { return ErrNotFound }
-func predicateLeafDomainName(n string) predicate.LeafDomain { return leafdomain.Name(n) }
-func predicatePodName(n string) predicate.Pod               { return pod.Name(n) }

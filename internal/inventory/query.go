@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,10 +16,12 @@ import (
 	"github.com/railyard/railyard/ent"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/gpu"
+	"github.com/railyard/railyard/ent/leafdomain"
 	"github.com/railyard/railyard/ent/link"
 	"github.com/railyard/railyard/ent/networkswitch"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
+	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
 	"github.com/railyard/railyard/ent/predicate"
 	"github.com/railyard/railyard/ent/tenant"
@@ -400,7 +403,7 @@ func (s *Store) ListGPUs(ctx context.Context, f Filter, p Page) ([]GPURow, strin
 	if err != nil {
 		return nil, "", err
 	}
-	model := f.GPUModel
+	gpuModelName := f.GPUModel
 	f.GPUModel = "" // applies to the GPU itself, not to its node
 	nps, err := h.nodePredicates(f)
 	if err != nil {
@@ -410,8 +413,8 @@ func (s *Store) ListGPUs(ctx context.Context, f Filter, p Page) ([]GPURow, strin
 	if len(nps) > 0 {
 		ps = append(ps, predicate.GPU(inSubquery(gpu.FieldNodeID, node.Table, node.FieldID, nps...)))
 	}
-	if model != "" {
-		ps = append(ps, gpu.Model(model))
+	if gpuModelName != "" {
+		ps = append(ps, gpu.Model(gpuModelName))
 	}
 	gs, err := s.client.GPU.Query().Where(ps...).Order(ent.Asc(gpu.FieldID)).Limit(size).All(ctx)
 	if err != nil {
@@ -428,12 +431,10 @@ func (s *Store) ListGPUs(ctx context.Context, f Filter, p Page) ([]GPURow, strin
 	rows := make([]GPURow, len(gs))
 	for i, g := range gs {
 		n := nodes[g.NodeID]
-		rows[i] = GPURow{GPU: gpuModel(h, g), Node: n.Hostname, NodeState: modelState(n.State), Location: h.rackLoc[n.RackID]}
+		rows[i] = GPURow{GPU: gpuModel(h, g), Node: n.Hostname, NodeState: model.NodeState(n.State), Location: h.rackLoc[n.RackID]}
 	}
 	return rows, nextPage(gs, size, func(e *ent.GPU) int { return e.ID }), nil
 }
-
-func modelState(s string) model.NodeState { return model.NodeState(s) }
 
 func gpuModel(h *hierarchy, g *ent.GPU) model.GPU {
 	out := model.GPU{Index: g.Index, UUID: g.UUID, Serial: g.Serial, Model: g.Model, MemoryMiB: g.MemoryMib,
@@ -628,10 +629,10 @@ func (s *Store) ListSwitches(ctx context.Context, f Filter, p Page) ([]SwitchRow
 		ps = append(ps, networkswitch.RackIDIn(ids...))
 	}
 	if f.LeafDomain != "" {
-		ps = append(ps, networkswitch.HasLeafDomainWith(predicateLeafDomainName(f.LeafDomain)))
+		ps = append(ps, networkswitch.HasLeafDomainWith(leafdomain.Name(f.LeafDomain)))
 	}
 	if f.Pod != "" {
-		ps = append(ps, networkswitch.HasPodWith(predicatePodName(f.Pod)))
+		ps = append(ps, networkswitch.HasPodWith(pod.Name(f.Pod)))
 	}
 	sws, err := s.client.NetworkSwitch.Query().Where(ps...).Order(ent.Asc(networkswitch.FieldID)).Limit(size).All(ctx)
 	if err != nil {
@@ -800,15 +801,15 @@ func (s *Store) GetNode(ctx context.Context, hostname string, historyLimit int) 
 	if err != nil {
 		return nil, err
 	}
-	models := map[string]bool{}
+	var models []string
 	for _, g := range gs {
 		d.GPUs = append(d.GPUs, gpuModel(h, g))
-		if !models[g.Model] {
-			models[g.Model] = true
-			d.Node.GPUModel = strings.TrimPrefix(d.Node.GPUModel+","+g.Model, ",")
+		if !slices.Contains(models, g.Model) {
+			models = append(models, g.Model)
 		}
 	}
-	d.Node.GPUCount = len(gs)
+	slices.Sort(models) // as lists show it
+	d.Node.GPUCount, d.Node.GPUModel = len(gs), strings.Join(models, ",")
 	cs, err := s.client.NIC.Query().Where(nic.NodeID(n.ID)).All(ctx)
 	if err != nil {
 		return nil, err
