@@ -11,6 +11,7 @@ run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; 
 case "${1:-start}" in
 start)
   if ! run "$bindir/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    rm -f "$PGDATA/postmaster.pid" # left by a server that died with its machine
     if [ ! -s "$PGDATA/PG_VERSION" ]; then
       mkdir -p "$PGDATA"; [ "$(id -u)" = 0 ] && chown postgres "$PGDATA"
       run "$bindir/initdb" -D "$PGDATA" -U postgres -A trust >/dev/null
