@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/railyard/railyard/ent/allocation"
+	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
@@ -23,7 +25,9 @@ import (
 	"github.com/railyard/railyard/ent/nvlinkdomain"
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
+	"github.com/railyard/railyard/ent/quota"
 	"github.com/railyard/railyard/ent/rack"
+	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
 )
@@ -86,6 +90,8 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			allocation.Table:    allocation.ValidColumn,
+			block.Table:         block.ValidColumn,
 			change.Table:        change.ValidColumn,
 			fabric.Table:        fabric.ValidColumn,
 			gpu.Table:           gpu.ValidColumn,
@@ -97,7 +103,9 @@ func checkColumn(t, c string) error {
 			node.Table:          node.ValidColumn,
 			pod.Table:           pod.ValidColumn,
 			port.Table:          port.ValidColumn,
+			quota.Table:         quota.ValidColumn,
 			rack.Table:          rack.ValidColumn,
+			reservation.Table:   reservation.ValidColumn,
 			site.Table:          site.ValidColumn,
 			tenant.Table:        tenant.ValidColumn,
 		})

@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
@@ -53,9 +54,11 @@ type GPUEdges struct {
 	Node *Node `json:"node,omitempty"`
 	// NvlinkDomain holds the value of the nvlink_domain edge.
 	NvlinkDomain *NVLinkDomain `json:"nvlink_domain,omitempty"`
+	// Allocation holds the value of the allocation edge.
+	Allocation *Allocation `json:"allocation,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // NodeOrErr returns the Node value or an error if the edge
@@ -78,6 +81,17 @@ func (e GPUEdges) NvlinkDomainOrErr() (*NVLinkDomain, error) {
 		return nil, &NotFoundError{label: nvlinkdomain.Label}
 	}
 	return nil, &NotLoadedError{edge: "nvlink_domain"}
+}
+
+// AllocationOrErr returns the Allocation value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e GPUEdges) AllocationOrErr() (*Allocation, error) {
+	if e.Allocation != nil {
+		return e.Allocation, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: allocation.Label}
+	}
+	return nil, &NotLoadedError{edge: "allocation"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -201,6 +215,11 @@ func (_m *GPU) QueryNode() *NodeQuery {
 // QueryNvlinkDomain queries the "nvlink_domain" edge of the GPU entity.
 func (_m *GPU) QueryNvlinkDomain() *NVLinkDomainQuery {
 	return NewGPUClient(_m.config).QueryNvlinkDomain(_m)
+}
+
+// QueryAllocation queries the "allocation" edge of the GPU entity.
+func (_m *GPU) QueryAllocation() *AllocationQuery {
+	return NewGPUClient(_m.config).QueryAllocation(_m)
 }
 
 // Update returns a builder for updating this GPU.

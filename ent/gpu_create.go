@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
@@ -168,6 +169,25 @@ func (_c *GPUCreate) SetNode(v *Node) *GPUCreate {
 // SetNvlinkDomain sets the "nvlink_domain" edge to the NVLinkDomain entity.
 func (_c *GPUCreate) SetNvlinkDomain(v *NVLinkDomain) *GPUCreate {
 	return _c.SetNvlinkDomainID(v.ID)
+}
+
+// SetAllocationID sets the "allocation" edge to the Allocation entity by ID.
+func (_c *GPUCreate) SetAllocationID(id int) *GPUCreate {
+	_c.mutation.SetAllocationID(id)
+	return _c
+}
+
+// SetNillableAllocationID sets the "allocation" edge to the Allocation entity by ID if the given value is not nil.
+func (_c *GPUCreate) SetNillableAllocationID(id *int) *GPUCreate {
+	if id != nil {
+		_c = _c.SetAllocationID(*id)
+	}
+	return _c
+}
+
+// SetAllocation sets the "allocation" edge to the Allocation entity.
+func (_c *GPUCreate) SetAllocation(v *Allocation) *GPUCreate {
+	return _c.SetAllocationID(v.ID)
 }
 
 // Mutation returns the GPUMutation object of the builder.
@@ -366,6 +386,22 @@ func (_c *GPUCreate) createSpec() (*GPU, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.NvlinkDomainID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AllocationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   gpu.AllocationTable,
+			Columns: []string{gpu.AllocationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -11,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
@@ -26,6 +28,7 @@ type GPUQuery struct {
 	predicates       []predicate.GPU
 	withNode         *NodeQuery
 	withNvlinkDomain *NVLinkDomainQuery
+	withAllocation   *AllocationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -99,6 +102,28 @@ func (_q *GPUQuery) QueryNvlinkDomain() *NVLinkDomainQuery {
 			sqlgraph.From(gpu.Table, gpu.FieldID, selector),
 			sqlgraph.To(nvlinkdomain.Table, nvlinkdomain.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, gpu.NvlinkDomainTable, gpu.NvlinkDomainColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAllocation chains the current query on the "allocation" edge.
+func (_q *GPUQuery) QueryAllocation() *AllocationQuery {
+	query := (&AllocationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(gpu.Table, gpu.FieldID, selector),
+			sqlgraph.To(allocation.Table, allocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, gpu.AllocationTable, gpu.AllocationColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -300,6 +325,7 @@ func (_q *GPUQuery) Clone() *GPUQuery {
 		predicates:       append([]predicate.GPU{}, _q.predicates...),
 		withNode:         _q.withNode.Clone(),
 		withNvlinkDomain: _q.withNvlinkDomain.Clone(),
+		withAllocation:   _q.withAllocation.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -325,6 +351,17 @@ func (_q *GPUQuery) WithNvlinkDomain(opts ...func(*NVLinkDomainQuery)) *GPUQuery
 		opt(query)
 	}
 	_q.withNvlinkDomain = query
+	return _q
+}
+
+// WithAllocation tells the query-builder to eager-load the nodes that are connected to
+// the "allocation" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GPUQuery) WithAllocation(opts ...func(*AllocationQuery)) *GPUQuery {
+	query := (&AllocationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAllocation = query
 	return _q
 }
 
@@ -406,9 +443,10 @@ func (_q *GPUQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*GPU, err
 	var (
 		nodes       = []*GPU{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withNode != nil,
 			_q.withNvlinkDomain != nil,
+			_q.withAllocation != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -438,6 +476,12 @@ func (_q *GPUQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*GPU, err
 	if query := _q.withNvlinkDomain; query != nil {
 		if err := _q.loadNvlinkDomain(ctx, query, nodes, nil,
 			func(n *GPU, e *NVLinkDomain) { n.Edges.NvlinkDomain = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAllocation; query != nil {
+		if err := _q.loadAllocation(ctx, query, nodes, nil,
+			func(n *GPU, e *Allocation) { n.Edges.Allocation = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -502,6 +546,33 @@ func (_q *GPUQuery) loadNvlinkDomain(ctx context.Context, query *NVLinkDomainQue
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *GPUQuery) loadAllocation(ctx context.Context, query *AllocationQuery, nodes []*GPU, init func(*GPU), assign func(*GPU, *Allocation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*GPU)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(allocation.FieldGpuID)
+	}
+	query.Where(predicate.Allocation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(gpu.AllocationColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.GpuID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "gpu_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

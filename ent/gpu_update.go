@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
@@ -227,6 +228,25 @@ func (_u *GPUUpdate) SetNvlinkDomain(v *NVLinkDomain) *GPUUpdate {
 	return _u.SetNvlinkDomainID(v.ID)
 }
 
+// SetAllocationID sets the "allocation" edge to the Allocation entity by ID.
+func (_u *GPUUpdate) SetAllocationID(id int) *GPUUpdate {
+	_u.mutation.SetAllocationID(id)
+	return _u
+}
+
+// SetNillableAllocationID sets the "allocation" edge to the Allocation entity by ID if the given value is not nil.
+func (_u *GPUUpdate) SetNillableAllocationID(id *int) *GPUUpdate {
+	if id != nil {
+		_u = _u.SetAllocationID(*id)
+	}
+	return _u
+}
+
+// SetAllocation sets the "allocation" edge to the Allocation entity.
+func (_u *GPUUpdate) SetAllocation(v *Allocation) *GPUUpdate {
+	return _u.SetAllocationID(v.ID)
+}
+
 // Mutation returns the GPUMutation object of the builder.
 func (_u *GPUUpdate) Mutation() *GPUMutation {
 	return _u.mutation
@@ -241,6 +261,12 @@ func (_u *GPUUpdate) ClearNode() *GPUUpdate {
 // ClearNvlinkDomain clears the "nvlink_domain" edge to the NVLinkDomain entity.
 func (_u *GPUUpdate) ClearNvlinkDomain() *GPUUpdate {
 	_u.mutation.ClearNvlinkDomain()
+	return _u
+}
+
+// ClearAllocation clears the "allocation" edge to the Allocation entity.
+func (_u *GPUUpdate) ClearAllocation() *GPUUpdate {
+	_u.mutation.ClearAllocation()
 	return _u
 }
 
@@ -386,6 +412,35 @@ func (_u *GPUUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(nvlinkdomain.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   gpu.AllocationTable,
+			Columns: []string{gpu.AllocationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   gpu.AllocationTable,
+			Columns: []string{gpu.AllocationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -610,6 +665,25 @@ func (_u *GPUUpdateOne) SetNvlinkDomain(v *NVLinkDomain) *GPUUpdateOne {
 	return _u.SetNvlinkDomainID(v.ID)
 }
 
+// SetAllocationID sets the "allocation" edge to the Allocation entity by ID.
+func (_u *GPUUpdateOne) SetAllocationID(id int) *GPUUpdateOne {
+	_u.mutation.SetAllocationID(id)
+	return _u
+}
+
+// SetNillableAllocationID sets the "allocation" edge to the Allocation entity by ID if the given value is not nil.
+func (_u *GPUUpdateOne) SetNillableAllocationID(id *int) *GPUUpdateOne {
+	if id != nil {
+		_u = _u.SetAllocationID(*id)
+	}
+	return _u
+}
+
+// SetAllocation sets the "allocation" edge to the Allocation entity.
+func (_u *GPUUpdateOne) SetAllocation(v *Allocation) *GPUUpdateOne {
+	return _u.SetAllocationID(v.ID)
+}
+
 // Mutation returns the GPUMutation object of the builder.
 func (_u *GPUUpdateOne) Mutation() *GPUMutation {
 	return _u.mutation
@@ -624,6 +698,12 @@ func (_u *GPUUpdateOne) ClearNode() *GPUUpdateOne {
 // ClearNvlinkDomain clears the "nvlink_domain" edge to the NVLinkDomain entity.
 func (_u *GPUUpdateOne) ClearNvlinkDomain() *GPUUpdateOne {
 	_u.mutation.ClearNvlinkDomain()
+	return _u
+}
+
+// ClearAllocation clears the "allocation" edge to the Allocation entity.
+func (_u *GPUUpdateOne) ClearAllocation() *GPUUpdateOne {
+	_u.mutation.ClearAllocation()
 	return _u
 }
 
@@ -799,6 +879,35 @@ func (_u *GPUUpdateOne) sqlSave(ctx context.Context) (_node *GPU, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(nvlinkdomain.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   gpu.AllocationTable,
+			Columns: []string{gpu.AllocationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   gpu.AllocationTable,
+			Columns: []string{gpu.AllocationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

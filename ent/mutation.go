@@ -11,6 +11,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/railyard/railyard/ent/allocation"
+	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
@@ -23,7 +25,9 @@ import (
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
 	"github.com/railyard/railyard/ent/predicate"
+	"github.com/railyard/railyard/ent/quota"
 	"github.com/railyard/railyard/ent/rack"
+	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
 )
@@ -37,6 +41,8 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAllocation    = "Allocation"
+	TypeBlock         = "Block"
 	TypeChange        = "Change"
 	TypeFabric        = "Fabric"
 	TypeGPU           = "GPU"
@@ -48,10 +54,1930 @@ const (
 	TypeNode          = "Node"
 	TypePod           = "Pod"
 	TypePort          = "Port"
+	TypeQuota         = "Quota"
 	TypeRack          = "Rack"
+	TypeReservation   = "Reservation"
 	TypeSite          = "Site"
 	TypeTenant        = "Tenant"
 )
+
+// AllocationMutation represents an operation that mutates the Allocation nodes in the graph.
+type AllocationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	segment       *int
+	addsegment    *int
+	clearedFields map[string]struct{}
+	block         *int
+	clearedblock  bool
+	gpu           *int
+	clearedgpu    bool
+	node          *int
+	clearednode   bool
+	done          bool
+	oldValue      func(context.Context) (*Allocation, error)
+	predicates    []predicate.Allocation
+}
+
+var _ ent.Mutation = (*AllocationMutation)(nil)
+
+// allocationOption allows management of the mutation configuration using functional options.
+type allocationOption func(*AllocationMutation)
+
+// newAllocationMutation creates new mutation for the Allocation entity.
+func newAllocationMutation(c config, op Op, opts ...allocationOption) *AllocationMutation {
+	m := &AllocationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAllocation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAllocationID sets the ID field of the mutation.
+func withAllocationID(id int) allocationOption {
+	return func(m *AllocationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Allocation
+		)
+		m.oldValue = func(ctx context.Context) (*Allocation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Allocation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAllocation sets the old Allocation of the mutation.
+func withAllocation(node *Allocation) allocationOption {
+	return func(m *AllocationMutation) {
+		m.oldValue = func(context.Context) (*Allocation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AllocationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AllocationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AllocationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AllocationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Allocation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBlockID sets the "block_id" field.
+func (m *AllocationMutation) SetBlockID(i int) {
+	m.block = &i
+}
+
+// BlockID returns the value of the "block_id" field in the mutation.
+func (m *AllocationMutation) BlockID() (r int, exists bool) {
+	v := m.block
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBlockID returns the old "block_id" field's value of the Allocation entity.
+// If the Allocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AllocationMutation) OldBlockID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBlockID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBlockID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBlockID: %w", err)
+	}
+	return oldValue.BlockID, nil
+}
+
+// ResetBlockID resets all changes to the "block_id" field.
+func (m *AllocationMutation) ResetBlockID() {
+	m.block = nil
+}
+
+// SetGpuID sets the "gpu_id" field.
+func (m *AllocationMutation) SetGpuID(i int) {
+	m.gpu = &i
+}
+
+// GpuID returns the value of the "gpu_id" field in the mutation.
+func (m *AllocationMutation) GpuID() (r int, exists bool) {
+	v := m.gpu
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGpuID returns the old "gpu_id" field's value of the Allocation entity.
+// If the Allocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AllocationMutation) OldGpuID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGpuID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGpuID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGpuID: %w", err)
+	}
+	return oldValue.GpuID, nil
+}
+
+// ResetGpuID resets all changes to the "gpu_id" field.
+func (m *AllocationMutation) ResetGpuID() {
+	m.gpu = nil
+}
+
+// SetNodeID sets the "node_id" field.
+func (m *AllocationMutation) SetNodeID(i int) {
+	m.node = &i
+}
+
+// NodeID returns the value of the "node_id" field in the mutation.
+func (m *AllocationMutation) NodeID() (r int, exists bool) {
+	v := m.node
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNodeID returns the old "node_id" field's value of the Allocation entity.
+// If the Allocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AllocationMutation) OldNodeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNodeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNodeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNodeID: %w", err)
+	}
+	return oldValue.NodeID, nil
+}
+
+// ResetNodeID resets all changes to the "node_id" field.
+func (m *AllocationMutation) ResetNodeID() {
+	m.node = nil
+}
+
+// SetSegment sets the "segment" field.
+func (m *AllocationMutation) SetSegment(i int) {
+	m.segment = &i
+	m.addsegment = nil
+}
+
+// Segment returns the value of the "segment" field in the mutation.
+func (m *AllocationMutation) Segment() (r int, exists bool) {
+	v := m.segment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSegment returns the old "segment" field's value of the Allocation entity.
+// If the Allocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AllocationMutation) OldSegment(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSegment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSegment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSegment: %w", err)
+	}
+	return oldValue.Segment, nil
+}
+
+// AddSegment adds i to the "segment" field.
+func (m *AllocationMutation) AddSegment(i int) {
+	if m.addsegment != nil {
+		*m.addsegment += i
+	} else {
+		m.addsegment = &i
+	}
+}
+
+// AddedSegment returns the value that was added to the "segment" field in this mutation.
+func (m *AllocationMutation) AddedSegment() (r int, exists bool) {
+	v := m.addsegment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSegment resets all changes to the "segment" field.
+func (m *AllocationMutation) ResetSegment() {
+	m.segment = nil
+	m.addsegment = nil
+}
+
+// ClearBlock clears the "block" edge to the Block entity.
+func (m *AllocationMutation) ClearBlock() {
+	m.clearedblock = true
+	m.clearedFields[allocation.FieldBlockID] = struct{}{}
+}
+
+// BlockCleared reports if the "block" edge to the Block entity was cleared.
+func (m *AllocationMutation) BlockCleared() bool {
+	return m.clearedblock
+}
+
+// BlockIDs returns the "block" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BlockID instead. It exists only for internal usage by the builders.
+func (m *AllocationMutation) BlockIDs() (ids []int) {
+	if id := m.block; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBlock resets all changes to the "block" edge.
+func (m *AllocationMutation) ResetBlock() {
+	m.block = nil
+	m.clearedblock = false
+}
+
+// ClearGpu clears the "gpu" edge to the GPU entity.
+func (m *AllocationMutation) ClearGpu() {
+	m.clearedgpu = true
+	m.clearedFields[allocation.FieldGpuID] = struct{}{}
+}
+
+// GpuCleared reports if the "gpu" edge to the GPU entity was cleared.
+func (m *AllocationMutation) GpuCleared() bool {
+	return m.clearedgpu
+}
+
+// GpuIDs returns the "gpu" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GpuID instead. It exists only for internal usage by the builders.
+func (m *AllocationMutation) GpuIDs() (ids []int) {
+	if id := m.gpu; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGpu resets all changes to the "gpu" edge.
+func (m *AllocationMutation) ResetGpu() {
+	m.gpu = nil
+	m.clearedgpu = false
+}
+
+// ClearNode clears the "node" edge to the Node entity.
+func (m *AllocationMutation) ClearNode() {
+	m.clearednode = true
+	m.clearedFields[allocation.FieldNodeID] = struct{}{}
+}
+
+// NodeCleared reports if the "node" edge to the Node entity was cleared.
+func (m *AllocationMutation) NodeCleared() bool {
+	return m.clearednode
+}
+
+// NodeIDs returns the "node" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// NodeID instead. It exists only for internal usage by the builders.
+func (m *AllocationMutation) NodeIDs() (ids []int) {
+	if id := m.node; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetNode resets all changes to the "node" edge.
+func (m *AllocationMutation) ResetNode() {
+	m.node = nil
+	m.clearednode = false
+}
+
+// Where appends a list predicates to the AllocationMutation builder.
+func (m *AllocationMutation) Where(ps ...predicate.Allocation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AllocationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AllocationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Allocation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AllocationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AllocationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Allocation).
+func (m *AllocationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AllocationMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.block != nil {
+		fields = append(fields, allocation.FieldBlockID)
+	}
+	if m.gpu != nil {
+		fields = append(fields, allocation.FieldGpuID)
+	}
+	if m.node != nil {
+		fields = append(fields, allocation.FieldNodeID)
+	}
+	if m.segment != nil {
+		fields = append(fields, allocation.FieldSegment)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AllocationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case allocation.FieldBlockID:
+		return m.BlockID()
+	case allocation.FieldGpuID:
+		return m.GpuID()
+	case allocation.FieldNodeID:
+		return m.NodeID()
+	case allocation.FieldSegment:
+		return m.Segment()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AllocationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case allocation.FieldBlockID:
+		return m.OldBlockID(ctx)
+	case allocation.FieldGpuID:
+		return m.OldGpuID(ctx)
+	case allocation.FieldNodeID:
+		return m.OldNodeID(ctx)
+	case allocation.FieldSegment:
+		return m.OldSegment(ctx)
+	}
+	return nil, fmt.Errorf("unknown Allocation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AllocationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case allocation.FieldBlockID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBlockID(v)
+		return nil
+	case allocation.FieldGpuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGpuID(v)
+		return nil
+	case allocation.FieldNodeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNodeID(v)
+		return nil
+	case allocation.FieldSegment:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSegment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Allocation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AllocationMutation) AddedFields() []string {
+	var fields []string
+	if m.addsegment != nil {
+		fields = append(fields, allocation.FieldSegment)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AllocationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case allocation.FieldSegment:
+		return m.AddedSegment()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AllocationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case allocation.FieldSegment:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSegment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Allocation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AllocationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AllocationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AllocationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Allocation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AllocationMutation) ResetField(name string) error {
+	switch name {
+	case allocation.FieldBlockID:
+		m.ResetBlockID()
+		return nil
+	case allocation.FieldGpuID:
+		m.ResetGpuID()
+		return nil
+	case allocation.FieldNodeID:
+		m.ResetNodeID()
+		return nil
+	case allocation.FieldSegment:
+		m.ResetSegment()
+		return nil
+	}
+	return fmt.Errorf("unknown Allocation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AllocationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.block != nil {
+		edges = append(edges, allocation.EdgeBlock)
+	}
+	if m.gpu != nil {
+		edges = append(edges, allocation.EdgeGpu)
+	}
+	if m.node != nil {
+		edges = append(edges, allocation.EdgeNode)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AllocationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case allocation.EdgeBlock:
+		if id := m.block; id != nil {
+			return []ent.Value{*id}
+		}
+	case allocation.EdgeGpu:
+		if id := m.gpu; id != nil {
+			return []ent.Value{*id}
+		}
+	case allocation.EdgeNode:
+		if id := m.node; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AllocationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AllocationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AllocationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedblock {
+		edges = append(edges, allocation.EdgeBlock)
+	}
+	if m.clearedgpu {
+		edges = append(edges, allocation.EdgeGpu)
+	}
+	if m.clearednode {
+		edges = append(edges, allocation.EdgeNode)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AllocationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case allocation.EdgeBlock:
+		return m.clearedblock
+	case allocation.EdgeGpu:
+		return m.clearedgpu
+	case allocation.EdgeNode:
+		return m.clearednode
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AllocationMutation) ClearEdge(name string) error {
+	switch name {
+	case allocation.EdgeBlock:
+		m.ClearBlock()
+		return nil
+	case allocation.EdgeGpu:
+		m.ClearGpu()
+		return nil
+	case allocation.EdgeNode:
+		m.ClearNode()
+		return nil
+	}
+	return fmt.Errorf("unknown Allocation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AllocationMutation) ResetEdge(name string) error {
+	switch name {
+	case allocation.EdgeBlock:
+		m.ResetBlock()
+		return nil
+	case allocation.EdgeGpu:
+		m.ResetGpu()
+		return nil
+	case allocation.EdgeNode:
+		m.ResetNode()
+		return nil
+	}
+	return fmt.Errorf("unknown Allocation edge %s", name)
+}
+
+// BlockMutation represents an operation that mutates the Block nodes in the graph.
+type BlockMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	name               *string
+	gpu_model          *string
+	gpus               *int
+	addgpus            *int
+	required           *string
+	preferred          *string
+	segment_nodes      *int
+	addsegment_nodes   *int
+	segment_level      *string
+	priority           *int
+	addpriority        *int
+	preemptible        *bool
+	generation         *int64
+	addgeneration      *int64
+	created_at         *time.Time
+	updated_at         *time.Time
+	clearedFields      map[string]struct{}
+	tenant             *int
+	clearedtenant      bool
+	allocations        map[int]struct{}
+	removedallocations map[int]struct{}
+	clearedallocations bool
+	done               bool
+	oldValue           func(context.Context) (*Block, error)
+	predicates         []predicate.Block
+}
+
+var _ ent.Mutation = (*BlockMutation)(nil)
+
+// blockOption allows management of the mutation configuration using functional options.
+type blockOption func(*BlockMutation)
+
+// newBlockMutation creates new mutation for the Block entity.
+func newBlockMutation(c config, op Op, opts ...blockOption) *BlockMutation {
+	m := &BlockMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBlock,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBlockID sets the ID field of the mutation.
+func withBlockID(id int) blockOption {
+	return func(m *BlockMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Block
+		)
+		m.oldValue = func(ctx context.Context) (*Block, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Block.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBlock sets the old Block of the mutation.
+func withBlock(node *Block) blockOption {
+	return func(m *BlockMutation) {
+		m.oldValue = func(context.Context) (*Block, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BlockMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BlockMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BlockMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BlockMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Block.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *BlockMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *BlockMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *BlockMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetName sets the "name" field.
+func (m *BlockMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *BlockMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *BlockMutation) ResetName() {
+	m.name = nil
+}
+
+// SetGpuModel sets the "gpu_model" field.
+func (m *BlockMutation) SetGpuModel(s string) {
+	m.gpu_model = &s
+}
+
+// GpuModel returns the value of the "gpu_model" field in the mutation.
+func (m *BlockMutation) GpuModel() (r string, exists bool) {
+	v := m.gpu_model
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGpuModel returns the old "gpu_model" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldGpuModel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGpuModel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGpuModel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGpuModel: %w", err)
+	}
+	return oldValue.GpuModel, nil
+}
+
+// ResetGpuModel resets all changes to the "gpu_model" field.
+func (m *BlockMutation) ResetGpuModel() {
+	m.gpu_model = nil
+}
+
+// SetGpus sets the "gpus" field.
+func (m *BlockMutation) SetGpus(i int) {
+	m.gpus = &i
+	m.addgpus = nil
+}
+
+// Gpus returns the value of the "gpus" field in the mutation.
+func (m *BlockMutation) Gpus() (r int, exists bool) {
+	v := m.gpus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGpus returns the old "gpus" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldGpus(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGpus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGpus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGpus: %w", err)
+	}
+	return oldValue.Gpus, nil
+}
+
+// AddGpus adds i to the "gpus" field.
+func (m *BlockMutation) AddGpus(i int) {
+	if m.addgpus != nil {
+		*m.addgpus += i
+	} else {
+		m.addgpus = &i
+	}
+}
+
+// AddedGpus returns the value that was added to the "gpus" field in this mutation.
+func (m *BlockMutation) AddedGpus() (r int, exists bool) {
+	v := m.addgpus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGpus resets all changes to the "gpus" field.
+func (m *BlockMutation) ResetGpus() {
+	m.gpus = nil
+	m.addgpus = nil
+}
+
+// SetRequired sets the "required" field.
+func (m *BlockMutation) SetRequired(s string) {
+	m.required = &s
+}
+
+// Required returns the value of the "required" field in the mutation.
+func (m *BlockMutation) Required() (r string, exists bool) {
+	v := m.required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequired returns the old "required" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldRequired(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequired: %w", err)
+	}
+	return oldValue.Required, nil
+}
+
+// ResetRequired resets all changes to the "required" field.
+func (m *BlockMutation) ResetRequired() {
+	m.required = nil
+}
+
+// SetPreferred sets the "preferred" field.
+func (m *BlockMutation) SetPreferred(s string) {
+	m.preferred = &s
+}
+
+// Preferred returns the value of the "preferred" field in the mutation.
+func (m *BlockMutation) Preferred() (r string, exists bool) {
+	v := m.preferred
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreferred returns the old "preferred" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldPreferred(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreferred is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreferred requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreferred: %w", err)
+	}
+	return oldValue.Preferred, nil
+}
+
+// ResetPreferred resets all changes to the "preferred" field.
+func (m *BlockMutation) ResetPreferred() {
+	m.preferred = nil
+}
+
+// SetSegmentNodes sets the "segment_nodes" field.
+func (m *BlockMutation) SetSegmentNodes(i int) {
+	m.segment_nodes = &i
+	m.addsegment_nodes = nil
+}
+
+// SegmentNodes returns the value of the "segment_nodes" field in the mutation.
+func (m *BlockMutation) SegmentNodes() (r int, exists bool) {
+	v := m.segment_nodes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSegmentNodes returns the old "segment_nodes" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldSegmentNodes(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSegmentNodes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSegmentNodes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSegmentNodes: %w", err)
+	}
+	return oldValue.SegmentNodes, nil
+}
+
+// AddSegmentNodes adds i to the "segment_nodes" field.
+func (m *BlockMutation) AddSegmentNodes(i int) {
+	if m.addsegment_nodes != nil {
+		*m.addsegment_nodes += i
+	} else {
+		m.addsegment_nodes = &i
+	}
+}
+
+// AddedSegmentNodes returns the value that was added to the "segment_nodes" field in this mutation.
+func (m *BlockMutation) AddedSegmentNodes() (r int, exists bool) {
+	v := m.addsegment_nodes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSegmentNodes resets all changes to the "segment_nodes" field.
+func (m *BlockMutation) ResetSegmentNodes() {
+	m.segment_nodes = nil
+	m.addsegment_nodes = nil
+}
+
+// SetSegmentLevel sets the "segment_level" field.
+func (m *BlockMutation) SetSegmentLevel(s string) {
+	m.segment_level = &s
+}
+
+// SegmentLevel returns the value of the "segment_level" field in the mutation.
+func (m *BlockMutation) SegmentLevel() (r string, exists bool) {
+	v := m.segment_level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSegmentLevel returns the old "segment_level" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldSegmentLevel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSegmentLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSegmentLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSegmentLevel: %w", err)
+	}
+	return oldValue.SegmentLevel, nil
+}
+
+// ResetSegmentLevel resets all changes to the "segment_level" field.
+func (m *BlockMutation) ResetSegmentLevel() {
+	m.segment_level = nil
+}
+
+// SetPriority sets the "priority" field.
+func (m *BlockMutation) SetPriority(i int) {
+	m.priority = &i
+	m.addpriority = nil
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *BlockMutation) Priority() (r int, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldPriority(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// AddPriority adds i to the "priority" field.
+func (m *BlockMutation) AddPriority(i int) {
+	if m.addpriority != nil {
+		*m.addpriority += i
+	} else {
+		m.addpriority = &i
+	}
+}
+
+// AddedPriority returns the value that was added to the "priority" field in this mutation.
+func (m *BlockMutation) AddedPriority() (r int, exists bool) {
+	v := m.addpriority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *BlockMutation) ResetPriority() {
+	m.priority = nil
+	m.addpriority = nil
+}
+
+// SetPreemptible sets the "preemptible" field.
+func (m *BlockMutation) SetPreemptible(b bool) {
+	m.preemptible = &b
+}
+
+// Preemptible returns the value of the "preemptible" field in the mutation.
+func (m *BlockMutation) Preemptible() (r bool, exists bool) {
+	v := m.preemptible
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreemptible returns the old "preemptible" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldPreemptible(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreemptible is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreemptible requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreemptible: %w", err)
+	}
+	return oldValue.Preemptible, nil
+}
+
+// ResetPreemptible resets all changes to the "preemptible" field.
+func (m *BlockMutation) ResetPreemptible() {
+	m.preemptible = nil
+}
+
+// SetGeneration sets the "generation" field.
+func (m *BlockMutation) SetGeneration(i int64) {
+	m.generation = &i
+	m.addgeneration = nil
+}
+
+// Generation returns the value of the "generation" field in the mutation.
+func (m *BlockMutation) Generation() (r int64, exists bool) {
+	v := m.generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGeneration returns the old "generation" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldGeneration(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGeneration: %w", err)
+	}
+	return oldValue.Generation, nil
+}
+
+// AddGeneration adds i to the "generation" field.
+func (m *BlockMutation) AddGeneration(i int64) {
+	if m.addgeneration != nil {
+		*m.addgeneration += i
+	} else {
+		m.addgeneration = &i
+	}
+}
+
+// AddedGeneration returns the value that was added to the "generation" field in this mutation.
+func (m *BlockMutation) AddedGeneration() (r int64, exists bool) {
+	v := m.addgeneration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGeneration resets all changes to the "generation" field.
+func (m *BlockMutation) ResetGeneration() {
+	m.generation = nil
+	m.addgeneration = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BlockMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BlockMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BlockMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *BlockMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *BlockMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Block entity.
+// If the Block object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BlockMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *BlockMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *BlockMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[block.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *BlockMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *BlockMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *BlockMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// AddAllocationIDs adds the "allocations" edge to the Allocation entity by ids.
+func (m *BlockMutation) AddAllocationIDs(ids ...int) {
+	if m.allocations == nil {
+		m.allocations = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.allocations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAllocations clears the "allocations" edge to the Allocation entity.
+func (m *BlockMutation) ClearAllocations() {
+	m.clearedallocations = true
+}
+
+// AllocationsCleared reports if the "allocations" edge to the Allocation entity was cleared.
+func (m *BlockMutation) AllocationsCleared() bool {
+	return m.clearedallocations
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to the Allocation entity by IDs.
+func (m *BlockMutation) RemoveAllocationIDs(ids ...int) {
+	if m.removedallocations == nil {
+		m.removedallocations = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.allocations, ids[i])
+		m.removedallocations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAllocations returns the removed IDs of the "allocations" edge to the Allocation entity.
+func (m *BlockMutation) RemovedAllocationsIDs() (ids []int) {
+	for id := range m.removedallocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AllocationsIDs returns the "allocations" edge IDs in the mutation.
+func (m *BlockMutation) AllocationsIDs() (ids []int) {
+	for id := range m.allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAllocations resets all changes to the "allocations" edge.
+func (m *BlockMutation) ResetAllocations() {
+	m.allocations = nil
+	m.clearedallocations = false
+	m.removedallocations = nil
+}
+
+// Where appends a list predicates to the BlockMutation builder.
+func (m *BlockMutation) Where(ps ...predicate.Block) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BlockMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BlockMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Block, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BlockMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BlockMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Block).
+func (m *BlockMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BlockMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.tenant != nil {
+		fields = append(fields, block.FieldTenantID)
+	}
+	if m.name != nil {
+		fields = append(fields, block.FieldName)
+	}
+	if m.gpu_model != nil {
+		fields = append(fields, block.FieldGpuModel)
+	}
+	if m.gpus != nil {
+		fields = append(fields, block.FieldGpus)
+	}
+	if m.required != nil {
+		fields = append(fields, block.FieldRequired)
+	}
+	if m.preferred != nil {
+		fields = append(fields, block.FieldPreferred)
+	}
+	if m.segment_nodes != nil {
+		fields = append(fields, block.FieldSegmentNodes)
+	}
+	if m.segment_level != nil {
+		fields = append(fields, block.FieldSegmentLevel)
+	}
+	if m.priority != nil {
+		fields = append(fields, block.FieldPriority)
+	}
+	if m.preemptible != nil {
+		fields = append(fields, block.FieldPreemptible)
+	}
+	if m.generation != nil {
+		fields = append(fields, block.FieldGeneration)
+	}
+	if m.created_at != nil {
+		fields = append(fields, block.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, block.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BlockMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case block.FieldTenantID:
+		return m.TenantID()
+	case block.FieldName:
+		return m.Name()
+	case block.FieldGpuModel:
+		return m.GpuModel()
+	case block.FieldGpus:
+		return m.Gpus()
+	case block.FieldRequired:
+		return m.Required()
+	case block.FieldPreferred:
+		return m.Preferred()
+	case block.FieldSegmentNodes:
+		return m.SegmentNodes()
+	case block.FieldSegmentLevel:
+		return m.SegmentLevel()
+	case block.FieldPriority:
+		return m.Priority()
+	case block.FieldPreemptible:
+		return m.Preemptible()
+	case block.FieldGeneration:
+		return m.Generation()
+	case block.FieldCreatedAt:
+		return m.CreatedAt()
+	case block.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BlockMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case block.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case block.FieldName:
+		return m.OldName(ctx)
+	case block.FieldGpuModel:
+		return m.OldGpuModel(ctx)
+	case block.FieldGpus:
+		return m.OldGpus(ctx)
+	case block.FieldRequired:
+		return m.OldRequired(ctx)
+	case block.FieldPreferred:
+		return m.OldPreferred(ctx)
+	case block.FieldSegmentNodes:
+		return m.OldSegmentNodes(ctx)
+	case block.FieldSegmentLevel:
+		return m.OldSegmentLevel(ctx)
+	case block.FieldPriority:
+		return m.OldPriority(ctx)
+	case block.FieldPreemptible:
+		return m.OldPreemptible(ctx)
+	case block.FieldGeneration:
+		return m.OldGeneration(ctx)
+	case block.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case block.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Block field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BlockMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case block.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case block.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case block.FieldGpuModel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGpuModel(v)
+		return nil
+	case block.FieldGpus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGpus(v)
+		return nil
+	case block.FieldRequired:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequired(v)
+		return nil
+	case block.FieldPreferred:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreferred(v)
+		return nil
+	case block.FieldSegmentNodes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSegmentNodes(v)
+		return nil
+	case block.FieldSegmentLevel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSegmentLevel(v)
+		return nil
+	case block.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case block.FieldPreemptible:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreemptible(v)
+		return nil
+	case block.FieldGeneration:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGeneration(v)
+		return nil
+	case block.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case block.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Block field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BlockMutation) AddedFields() []string {
+	var fields []string
+	if m.addgpus != nil {
+		fields = append(fields, block.FieldGpus)
+	}
+	if m.addsegment_nodes != nil {
+		fields = append(fields, block.FieldSegmentNodes)
+	}
+	if m.addpriority != nil {
+		fields = append(fields, block.FieldPriority)
+	}
+	if m.addgeneration != nil {
+		fields = append(fields, block.FieldGeneration)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BlockMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case block.FieldGpus:
+		return m.AddedGpus()
+	case block.FieldSegmentNodes:
+		return m.AddedSegmentNodes()
+	case block.FieldPriority:
+		return m.AddedPriority()
+	case block.FieldGeneration:
+		return m.AddedGeneration()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BlockMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case block.FieldGpus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGpus(v)
+		return nil
+	case block.FieldSegmentNodes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSegmentNodes(v)
+		return nil
+	case block.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriority(v)
+		return nil
+	case block.FieldGeneration:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGeneration(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Block numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BlockMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BlockMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BlockMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Block nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BlockMutation) ResetField(name string) error {
+	switch name {
+	case block.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case block.FieldName:
+		m.ResetName()
+		return nil
+	case block.FieldGpuModel:
+		m.ResetGpuModel()
+		return nil
+	case block.FieldGpus:
+		m.ResetGpus()
+		return nil
+	case block.FieldRequired:
+		m.ResetRequired()
+		return nil
+	case block.FieldPreferred:
+		m.ResetPreferred()
+		return nil
+	case block.FieldSegmentNodes:
+		m.ResetSegmentNodes()
+		return nil
+	case block.FieldSegmentLevel:
+		m.ResetSegmentLevel()
+		return nil
+	case block.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case block.FieldPreemptible:
+		m.ResetPreemptible()
+		return nil
+	case block.FieldGeneration:
+		m.ResetGeneration()
+		return nil
+	case block.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case block.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Block field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BlockMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.tenant != nil {
+		edges = append(edges, block.EdgeTenant)
+	}
+	if m.allocations != nil {
+		edges = append(edges, block.EdgeAllocations)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BlockMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case block.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case block.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.allocations))
+		for id := range m.allocations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BlockMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedallocations != nil {
+		edges = append(edges, block.EdgeAllocations)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BlockMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case block.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.removedallocations))
+		for id := range m.removedallocations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BlockMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedtenant {
+		edges = append(edges, block.EdgeTenant)
+	}
+	if m.clearedallocations {
+		edges = append(edges, block.EdgeAllocations)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BlockMutation) EdgeCleared(name string) bool {
+	switch name {
+	case block.EdgeTenant:
+		return m.clearedtenant
+	case block.EdgeAllocations:
+		return m.clearedallocations
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BlockMutation) ClearEdge(name string) error {
+	switch name {
+	case block.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown Block unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BlockMutation) ResetEdge(name string) error {
+	switch name {
+	case block.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case block.EdgeAllocations:
+		m.ResetAllocations()
+		return nil
+	}
+	return fmt.Errorf("unknown Block edge %s", name)
+}
 
 // ChangeMutation represents an operation that mutates the Change nodes in the graph.
 type ChangeMutation struct {
@@ -1601,6 +3527,8 @@ type GPUMutation struct {
 	clearednode          bool
 	nvlink_domain        *int
 	clearednvlink_domain bool
+	allocation           *int
+	clearedallocation    bool
 	done                 bool
 	oldValue             func(context.Context) (*GPU, error)
 	predicates           []predicate.GPU
@@ -2240,6 +4168,45 @@ func (m *GPUMutation) ResetNvlinkDomain() {
 	m.clearednvlink_domain = false
 }
 
+// SetAllocationID sets the "allocation" edge to the Allocation entity by id.
+func (m *GPUMutation) SetAllocationID(id int) {
+	m.allocation = &id
+}
+
+// ClearAllocation clears the "allocation" edge to the Allocation entity.
+func (m *GPUMutation) ClearAllocation() {
+	m.clearedallocation = true
+}
+
+// AllocationCleared reports if the "allocation" edge to the Allocation entity was cleared.
+func (m *GPUMutation) AllocationCleared() bool {
+	return m.clearedallocation
+}
+
+// AllocationID returns the "allocation" edge ID in the mutation.
+func (m *GPUMutation) AllocationID() (id int, exists bool) {
+	if m.allocation != nil {
+		return *m.allocation, true
+	}
+	return
+}
+
+// AllocationIDs returns the "allocation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AllocationID instead. It exists only for internal usage by the builders.
+func (m *GPUMutation) AllocationIDs() (ids []int) {
+	if id := m.allocation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAllocation resets all changes to the "allocation" edge.
+func (m *GPUMutation) ResetAllocation() {
+	m.allocation = nil
+	m.clearedallocation = false
+}
+
 // Where appends a list predicates to the GPUMutation builder.
 func (m *GPUMutation) Where(ps ...predicate.GPU) {
 	m.predicates = append(m.predicates, ps...)
@@ -2597,12 +4564,15 @@ func (m *GPUMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *GPUMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.node != nil {
 		edges = append(edges, gpu.EdgeNode)
 	}
 	if m.nvlink_domain != nil {
 		edges = append(edges, gpu.EdgeNvlinkDomain)
+	}
+	if m.allocation != nil {
+		edges = append(edges, gpu.EdgeAllocation)
 	}
 	return edges
 }
@@ -2619,13 +4589,17 @@ func (m *GPUMutation) AddedIDs(name string) []ent.Value {
 		if id := m.nvlink_domain; id != nil {
 			return []ent.Value{*id}
 		}
+	case gpu.EdgeAllocation:
+		if id := m.allocation; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *GPUMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -2637,12 +4611,15 @@ func (m *GPUMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *GPUMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearednode {
 		edges = append(edges, gpu.EdgeNode)
 	}
 	if m.clearednvlink_domain {
 		edges = append(edges, gpu.EdgeNvlinkDomain)
+	}
+	if m.clearedallocation {
+		edges = append(edges, gpu.EdgeAllocation)
 	}
 	return edges
 }
@@ -2655,6 +4632,8 @@ func (m *GPUMutation) EdgeCleared(name string) bool {
 		return m.clearednode
 	case gpu.EdgeNvlinkDomain:
 		return m.clearednvlink_domain
+	case gpu.EdgeAllocation:
+		return m.clearedallocation
 	}
 	return false
 }
@@ -2669,6 +4648,9 @@ func (m *GPUMutation) ClearEdge(name string) error {
 	case gpu.EdgeNvlinkDomain:
 		m.ClearNvlinkDomain()
 		return nil
+	case gpu.EdgeAllocation:
+		m.ClearAllocation()
+		return nil
 	}
 	return fmt.Errorf("unknown GPU unique edge %s", name)
 }
@@ -2682,6 +4664,9 @@ func (m *GPUMutation) ResetEdge(name string) error {
 		return nil
 	case gpu.EdgeNvlinkDomain:
 		m.ResetNvlinkDomain()
+		return nil
+	case gpu.EdgeAllocation:
+		m.ResetAllocation()
 		return nil
 	}
 	return fmt.Errorf("unknown GPU edge %s", name)
@@ -7026,6 +9011,8 @@ type NodeMutation struct {
 	state              *string
 	provenance         *string
 	last_seen          *time.Time
+	cordoned           *bool
+	cordon_reason      *string
 	clearedFields      map[string]struct{}
 	rack               *int
 	clearedrack        bool
@@ -7035,6 +9022,9 @@ type NodeMutation struct {
 	nics               map[int]struct{}
 	removednics        map[int]struct{}
 	clearednics        bool
+	allocations        map[int]struct{}
+	removedallocations map[int]struct{}
+	clearedallocations bool
 	done               bool
 	oldValue           func(context.Context) (*Node, error)
 	predicates         []predicate.Node
@@ -7511,6 +9501,78 @@ func (m *NodeMutation) ResetLastSeen() {
 	delete(m.clearedFields, node.FieldLastSeen)
 }
 
+// SetCordoned sets the "cordoned" field.
+func (m *NodeMutation) SetCordoned(b bool) {
+	m.cordoned = &b
+}
+
+// Cordoned returns the value of the "cordoned" field in the mutation.
+func (m *NodeMutation) Cordoned() (r bool, exists bool) {
+	v := m.cordoned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCordoned returns the old "cordoned" field's value of the Node entity.
+// If the Node object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeMutation) OldCordoned(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCordoned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCordoned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCordoned: %w", err)
+	}
+	return oldValue.Cordoned, nil
+}
+
+// ResetCordoned resets all changes to the "cordoned" field.
+func (m *NodeMutation) ResetCordoned() {
+	m.cordoned = nil
+}
+
+// SetCordonReason sets the "cordon_reason" field.
+func (m *NodeMutation) SetCordonReason(s string) {
+	m.cordon_reason = &s
+}
+
+// CordonReason returns the value of the "cordon_reason" field in the mutation.
+func (m *NodeMutation) CordonReason() (r string, exists bool) {
+	v := m.cordon_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCordonReason returns the old "cordon_reason" field's value of the Node entity.
+// If the Node object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeMutation) OldCordonReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCordonReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCordonReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCordonReason: %w", err)
+	}
+	return oldValue.CordonReason, nil
+}
+
+// ResetCordonReason resets all changes to the "cordon_reason" field.
+func (m *NodeMutation) ResetCordonReason() {
+	m.cordon_reason = nil
+}
+
 // ClearRack clears the "rack" edge to the Rack entity.
 func (m *NodeMutation) ClearRack() {
 	m.clearedrack = true
@@ -7646,6 +9708,60 @@ func (m *NodeMutation) ResetNics() {
 	m.removednics = nil
 }
 
+// AddAllocationIDs adds the "allocations" edge to the Allocation entity by ids.
+func (m *NodeMutation) AddAllocationIDs(ids ...int) {
+	if m.allocations == nil {
+		m.allocations = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.allocations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAllocations clears the "allocations" edge to the Allocation entity.
+func (m *NodeMutation) ClearAllocations() {
+	m.clearedallocations = true
+}
+
+// AllocationsCleared reports if the "allocations" edge to the Allocation entity was cleared.
+func (m *NodeMutation) AllocationsCleared() bool {
+	return m.clearedallocations
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to the Allocation entity by IDs.
+func (m *NodeMutation) RemoveAllocationIDs(ids ...int) {
+	if m.removedallocations == nil {
+		m.removedallocations = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.allocations, ids[i])
+		m.removedallocations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAllocations returns the removed IDs of the "allocations" edge to the Allocation entity.
+func (m *NodeMutation) RemovedAllocationsIDs() (ids []int) {
+	for id := range m.removedallocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AllocationsIDs returns the "allocations" edge IDs in the mutation.
+func (m *NodeMutation) AllocationsIDs() (ids []int) {
+	for id := range m.allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAllocations resets all changes to the "allocations" edge.
+func (m *NodeMutation) ResetAllocations() {
+	m.allocations = nil
+	m.clearedallocations = false
+	m.removedallocations = nil
+}
+
 // Where appends a list predicates to the NodeMutation builder.
 func (m *NodeMutation) Where(ps ...predicate.Node) {
 	m.predicates = append(m.predicates, ps...)
@@ -7680,7 +9796,7 @@ func (m *NodeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NodeMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.rack != nil {
 		fields = append(fields, node.FieldRackID)
 	}
@@ -7711,6 +9827,12 @@ func (m *NodeMutation) Fields() []string {
 	if m.last_seen != nil {
 		fields = append(fields, node.FieldLastSeen)
 	}
+	if m.cordoned != nil {
+		fields = append(fields, node.FieldCordoned)
+	}
+	if m.cordon_reason != nil {
+		fields = append(fields, node.FieldCordonReason)
+	}
 	return fields
 }
 
@@ -7739,6 +9861,10 @@ func (m *NodeMutation) Field(name string) (ent.Value, bool) {
 		return m.Provenance()
 	case node.FieldLastSeen:
 		return m.LastSeen()
+	case node.FieldCordoned:
+		return m.Cordoned()
+	case node.FieldCordonReason:
+		return m.CordonReason()
 	}
 	return nil, false
 }
@@ -7768,6 +9894,10 @@ func (m *NodeMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldProvenance(ctx)
 	case node.FieldLastSeen:
 		return m.OldLastSeen(ctx)
+	case node.FieldCordoned:
+		return m.OldCordoned(ctx)
+	case node.FieldCordonReason:
+		return m.OldCordonReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown Node field %s", name)
 }
@@ -7846,6 +9976,20 @@ func (m *NodeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastSeen(v)
+		return nil
+	case node.FieldCordoned:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCordoned(v)
+		return nil
+	case node.FieldCordonReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCordonReason(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Node field %s", name)
@@ -7938,13 +10082,19 @@ func (m *NodeMutation) ResetField(name string) error {
 	case node.FieldLastSeen:
 		m.ResetLastSeen()
 		return nil
+	case node.FieldCordoned:
+		m.ResetCordoned()
+		return nil
+	case node.FieldCordonReason:
+		m.ResetCordonReason()
+		return nil
 	}
 	return fmt.Errorf("unknown Node field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *NodeMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.rack != nil {
 		edges = append(edges, node.EdgeRack)
 	}
@@ -7953,6 +10103,9 @@ func (m *NodeMutation) AddedEdges() []string {
 	}
 	if m.nics != nil {
 		edges = append(edges, node.EdgeNics)
+	}
+	if m.allocations != nil {
+		edges = append(edges, node.EdgeAllocations)
 	}
 	return edges
 }
@@ -7977,18 +10130,27 @@ func (m *NodeMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case node.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.allocations))
+		for id := range m.allocations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *NodeMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedgpus != nil {
 		edges = append(edges, node.EdgeGpus)
 	}
 	if m.removednics != nil {
 		edges = append(edges, node.EdgeNics)
+	}
+	if m.removedallocations != nil {
+		edges = append(edges, node.EdgeAllocations)
 	}
 	return edges
 }
@@ -8009,13 +10171,19 @@ func (m *NodeMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case node.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.removedallocations))
+		for id := range m.removedallocations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *NodeMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedrack {
 		edges = append(edges, node.EdgeRack)
 	}
@@ -8024,6 +10192,9 @@ func (m *NodeMutation) ClearedEdges() []string {
 	}
 	if m.clearednics {
 		edges = append(edges, node.EdgeNics)
+	}
+	if m.clearedallocations {
+		edges = append(edges, node.EdgeAllocations)
 	}
 	return edges
 }
@@ -8038,6 +10209,8 @@ func (m *NodeMutation) EdgeCleared(name string) bool {
 		return m.clearedgpus
 	case node.EdgeNics:
 		return m.clearednics
+	case node.EdgeAllocations:
+		return m.clearedallocations
 	}
 	return false
 }
@@ -8065,6 +10238,9 @@ func (m *NodeMutation) ResetEdge(name string) error {
 		return nil
 	case node.EdgeNics:
 		m.ResetNics()
+		return nil
+	case node.EdgeAllocations:
+		m.ResetAllocations()
 		return nil
 	}
 	return fmt.Errorf("unknown Node edge %s", name)
@@ -9620,6 +11796,530 @@ func (m *PortMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Port edge %s", name)
 }
 
+// QuotaMutation represents an operation that mutates the Quota nodes in the graph.
+type QuotaMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	gpu_model     *string
+	gpus          *int
+	addgpus       *int
+	clearedFields map[string]struct{}
+	tenant        *int
+	clearedtenant bool
+	done          bool
+	oldValue      func(context.Context) (*Quota, error)
+	predicates    []predicate.Quota
+}
+
+var _ ent.Mutation = (*QuotaMutation)(nil)
+
+// quotaOption allows management of the mutation configuration using functional options.
+type quotaOption func(*QuotaMutation)
+
+// newQuotaMutation creates new mutation for the Quota entity.
+func newQuotaMutation(c config, op Op, opts ...quotaOption) *QuotaMutation {
+	m := &QuotaMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeQuota,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withQuotaID sets the ID field of the mutation.
+func withQuotaID(id int) quotaOption {
+	return func(m *QuotaMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Quota
+		)
+		m.oldValue = func(ctx context.Context) (*Quota, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Quota.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withQuota sets the old Quota of the mutation.
+func withQuota(node *Quota) quotaOption {
+	return func(m *QuotaMutation) {
+		m.oldValue = func(context.Context) (*Quota, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m QuotaMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m QuotaMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *QuotaMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *QuotaMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Quota.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *QuotaMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *QuotaMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Quota entity.
+// If the Quota object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuotaMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *QuotaMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetGpuModel sets the "gpu_model" field.
+func (m *QuotaMutation) SetGpuModel(s string) {
+	m.gpu_model = &s
+}
+
+// GpuModel returns the value of the "gpu_model" field in the mutation.
+func (m *QuotaMutation) GpuModel() (r string, exists bool) {
+	v := m.gpu_model
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGpuModel returns the old "gpu_model" field's value of the Quota entity.
+// If the Quota object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuotaMutation) OldGpuModel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGpuModel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGpuModel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGpuModel: %w", err)
+	}
+	return oldValue.GpuModel, nil
+}
+
+// ResetGpuModel resets all changes to the "gpu_model" field.
+func (m *QuotaMutation) ResetGpuModel() {
+	m.gpu_model = nil
+}
+
+// SetGpus sets the "gpus" field.
+func (m *QuotaMutation) SetGpus(i int) {
+	m.gpus = &i
+	m.addgpus = nil
+}
+
+// Gpus returns the value of the "gpus" field in the mutation.
+func (m *QuotaMutation) Gpus() (r int, exists bool) {
+	v := m.gpus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGpus returns the old "gpus" field's value of the Quota entity.
+// If the Quota object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuotaMutation) OldGpus(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGpus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGpus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGpus: %w", err)
+	}
+	return oldValue.Gpus, nil
+}
+
+// AddGpus adds i to the "gpus" field.
+func (m *QuotaMutation) AddGpus(i int) {
+	if m.addgpus != nil {
+		*m.addgpus += i
+	} else {
+		m.addgpus = &i
+	}
+}
+
+// AddedGpus returns the value that was added to the "gpus" field in this mutation.
+func (m *QuotaMutation) AddedGpus() (r int, exists bool) {
+	v := m.addgpus
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGpus resets all changes to the "gpus" field.
+func (m *QuotaMutation) ResetGpus() {
+	m.gpus = nil
+	m.addgpus = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *QuotaMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[quota.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *QuotaMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *QuotaMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *QuotaMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// Where appends a list predicates to the QuotaMutation builder.
+func (m *QuotaMutation) Where(ps ...predicate.Quota) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the QuotaMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *QuotaMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Quota, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *QuotaMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *QuotaMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Quota).
+func (m *QuotaMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *QuotaMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.tenant != nil {
+		fields = append(fields, quota.FieldTenantID)
+	}
+	if m.gpu_model != nil {
+		fields = append(fields, quota.FieldGpuModel)
+	}
+	if m.gpus != nil {
+		fields = append(fields, quota.FieldGpus)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *QuotaMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case quota.FieldTenantID:
+		return m.TenantID()
+	case quota.FieldGpuModel:
+		return m.GpuModel()
+	case quota.FieldGpus:
+		return m.Gpus()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *QuotaMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case quota.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case quota.FieldGpuModel:
+		return m.OldGpuModel(ctx)
+	case quota.FieldGpus:
+		return m.OldGpus(ctx)
+	}
+	return nil, fmt.Errorf("unknown Quota field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *QuotaMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case quota.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case quota.FieldGpuModel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGpuModel(v)
+		return nil
+	case quota.FieldGpus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGpus(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Quota field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *QuotaMutation) AddedFields() []string {
+	var fields []string
+	if m.addgpus != nil {
+		fields = append(fields, quota.FieldGpus)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *QuotaMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case quota.FieldGpus:
+		return m.AddedGpus()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *QuotaMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case quota.FieldGpus:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGpus(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Quota numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *QuotaMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *QuotaMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *QuotaMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Quota nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *QuotaMutation) ResetField(name string) error {
+	switch name {
+	case quota.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case quota.FieldGpuModel:
+		m.ResetGpuModel()
+		return nil
+	case quota.FieldGpus:
+		m.ResetGpus()
+		return nil
+	}
+	return fmt.Errorf("unknown Quota field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *QuotaMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.tenant != nil {
+		edges = append(edges, quota.EdgeTenant)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *QuotaMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case quota.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *QuotaMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *QuotaMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *QuotaMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedtenant {
+		edges = append(edges, quota.EdgeTenant)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *QuotaMutation) EdgeCleared(name string) bool {
+	switch name {
+	case quota.EdgeTenant:
+		return m.clearedtenant
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *QuotaMutation) ClearEdge(name string) error {
+	switch name {
+	case quota.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown Quota unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *QuotaMutation) ResetEdge(name string) error {
+	switch name {
+	case quota.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown Quota edge %s", name)
+}
+
 // RackMutation represents an operation that mutates the Rack nodes in the graph.
 type RackMutation struct {
 	config
@@ -10308,6 +13008,825 @@ func (m *RackMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Rack edge %s", name)
 }
 
+// ReservationMutation represents an operation that mutates the Reservation nodes in the graph.
+type ReservationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	name          *string
+	level         *string
+	domain        *string
+	nodes         *[]string
+	appendnodes   []string
+	note          *string
+	until         *time.Time
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	tenant        *int
+	clearedtenant bool
+	done          bool
+	oldValue      func(context.Context) (*Reservation, error)
+	predicates    []predicate.Reservation
+}
+
+var _ ent.Mutation = (*ReservationMutation)(nil)
+
+// reservationOption allows management of the mutation configuration using functional options.
+type reservationOption func(*ReservationMutation)
+
+// newReservationMutation creates new mutation for the Reservation entity.
+func newReservationMutation(c config, op Op, opts ...reservationOption) *ReservationMutation {
+	m := &ReservationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReservation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReservationID sets the ID field of the mutation.
+func withReservationID(id int) reservationOption {
+	return func(m *ReservationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Reservation
+		)
+		m.oldValue = func(ctx context.Context) (*Reservation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Reservation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReservation sets the old Reservation of the mutation.
+func withReservation(node *Reservation) reservationOption {
+	return func(m *ReservationMutation) {
+		m.oldValue = func(context.Context) (*Reservation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReservationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReservationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReservationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReservationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Reservation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ReservationMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ReservationMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ReservationMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetName sets the "name" field.
+func (m *ReservationMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ReservationMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ReservationMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLevel sets the "level" field.
+func (m *ReservationMutation) SetLevel(s string) {
+	m.level = &s
+}
+
+// Level returns the value of the "level" field in the mutation.
+func (m *ReservationMutation) Level() (r string, exists bool) {
+	v := m.level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLevel returns the old "level" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldLevel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLevel: %w", err)
+	}
+	return oldValue.Level, nil
+}
+
+// ResetLevel resets all changes to the "level" field.
+func (m *ReservationMutation) ResetLevel() {
+	m.level = nil
+}
+
+// SetDomain sets the "domain" field.
+func (m *ReservationMutation) SetDomain(s string) {
+	m.domain = &s
+}
+
+// Domain returns the value of the "domain" field in the mutation.
+func (m *ReservationMutation) Domain() (r string, exists bool) {
+	v := m.domain
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDomain returns the old "domain" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldDomain(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDomain is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDomain requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDomain: %w", err)
+	}
+	return oldValue.Domain, nil
+}
+
+// ResetDomain resets all changes to the "domain" field.
+func (m *ReservationMutation) ResetDomain() {
+	m.domain = nil
+}
+
+// SetNodes sets the "nodes" field.
+func (m *ReservationMutation) SetNodes(s []string) {
+	m.nodes = &s
+	m.appendnodes = nil
+}
+
+// Nodes returns the value of the "nodes" field in the mutation.
+func (m *ReservationMutation) Nodes() (r []string, exists bool) {
+	v := m.nodes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNodes returns the old "nodes" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldNodes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNodes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNodes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNodes: %w", err)
+	}
+	return oldValue.Nodes, nil
+}
+
+// AppendNodes adds s to the "nodes" field.
+func (m *ReservationMutation) AppendNodes(s []string) {
+	m.appendnodes = append(m.appendnodes, s...)
+}
+
+// AppendedNodes returns the list of values that were appended to the "nodes" field in this mutation.
+func (m *ReservationMutation) AppendedNodes() ([]string, bool) {
+	if len(m.appendnodes) == 0 {
+		return nil, false
+	}
+	return m.appendnodes, true
+}
+
+// ClearNodes clears the value of the "nodes" field.
+func (m *ReservationMutation) ClearNodes() {
+	m.nodes = nil
+	m.appendnodes = nil
+	m.clearedFields[reservation.FieldNodes] = struct{}{}
+}
+
+// NodesCleared returns if the "nodes" field was cleared in this mutation.
+func (m *ReservationMutation) NodesCleared() bool {
+	_, ok := m.clearedFields[reservation.FieldNodes]
+	return ok
+}
+
+// ResetNodes resets all changes to the "nodes" field.
+func (m *ReservationMutation) ResetNodes() {
+	m.nodes = nil
+	m.appendnodes = nil
+	delete(m.clearedFields, reservation.FieldNodes)
+}
+
+// SetNote sets the "note" field.
+func (m *ReservationMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ReservationMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ReservationMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetUntil sets the "until" field.
+func (m *ReservationMutation) SetUntil(t time.Time) {
+	m.until = &t
+}
+
+// Until returns the value of the "until" field in the mutation.
+func (m *ReservationMutation) Until() (r time.Time, exists bool) {
+	v := m.until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUntil returns the old "until" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUntil: %w", err)
+	}
+	return oldValue.Until, nil
+}
+
+// ClearUntil clears the value of the "until" field.
+func (m *ReservationMutation) ClearUntil() {
+	m.until = nil
+	m.clearedFields[reservation.FieldUntil] = struct{}{}
+}
+
+// UntilCleared returns if the "until" field was cleared in this mutation.
+func (m *ReservationMutation) UntilCleared() bool {
+	_, ok := m.clearedFields[reservation.FieldUntil]
+	return ok
+}
+
+// ResetUntil resets all changes to the "until" field.
+func (m *ReservationMutation) ResetUntil() {
+	m.until = nil
+	delete(m.clearedFields, reservation.FieldUntil)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReservationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReservationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Reservation entity.
+// If the Reservation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReservationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReservationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *ReservationMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[reservation.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *ReservationMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *ReservationMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *ReservationMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// Where appends a list predicates to the ReservationMutation builder.
+func (m *ReservationMutation) Where(ps ...predicate.Reservation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReservationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReservationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Reservation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReservationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReservationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Reservation).
+func (m *ReservationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReservationMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant != nil {
+		fields = append(fields, reservation.FieldTenantID)
+	}
+	if m.name != nil {
+		fields = append(fields, reservation.FieldName)
+	}
+	if m.level != nil {
+		fields = append(fields, reservation.FieldLevel)
+	}
+	if m.domain != nil {
+		fields = append(fields, reservation.FieldDomain)
+	}
+	if m.nodes != nil {
+		fields = append(fields, reservation.FieldNodes)
+	}
+	if m.note != nil {
+		fields = append(fields, reservation.FieldNote)
+	}
+	if m.until != nil {
+		fields = append(fields, reservation.FieldUntil)
+	}
+	if m.created_at != nil {
+		fields = append(fields, reservation.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReservationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reservation.FieldTenantID:
+		return m.TenantID()
+	case reservation.FieldName:
+		return m.Name()
+	case reservation.FieldLevel:
+		return m.Level()
+	case reservation.FieldDomain:
+		return m.Domain()
+	case reservation.FieldNodes:
+		return m.Nodes()
+	case reservation.FieldNote:
+		return m.Note()
+	case reservation.FieldUntil:
+		return m.Until()
+	case reservation.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReservationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reservation.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case reservation.FieldName:
+		return m.OldName(ctx)
+	case reservation.FieldLevel:
+		return m.OldLevel(ctx)
+	case reservation.FieldDomain:
+		return m.OldDomain(ctx)
+	case reservation.FieldNodes:
+		return m.OldNodes(ctx)
+	case reservation.FieldNote:
+		return m.OldNote(ctx)
+	case reservation.FieldUntil:
+		return m.OldUntil(ctx)
+	case reservation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Reservation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReservationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reservation.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case reservation.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case reservation.FieldLevel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLevel(v)
+		return nil
+	case reservation.FieldDomain:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDomain(v)
+		return nil
+	case reservation.FieldNodes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNodes(v)
+		return nil
+	case reservation.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case reservation.FieldUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUntil(v)
+		return nil
+	case reservation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Reservation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReservationMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReservationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReservationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Reservation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReservationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reservation.FieldNodes) {
+		fields = append(fields, reservation.FieldNodes)
+	}
+	if m.FieldCleared(reservation.FieldUntil) {
+		fields = append(fields, reservation.FieldUntil)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReservationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReservationMutation) ClearField(name string) error {
+	switch name {
+	case reservation.FieldNodes:
+		m.ClearNodes()
+		return nil
+	case reservation.FieldUntil:
+		m.ClearUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown Reservation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReservationMutation) ResetField(name string) error {
+	switch name {
+	case reservation.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case reservation.FieldName:
+		m.ResetName()
+		return nil
+	case reservation.FieldLevel:
+		m.ResetLevel()
+		return nil
+	case reservation.FieldDomain:
+		m.ResetDomain()
+		return nil
+	case reservation.FieldNodes:
+		m.ResetNodes()
+		return nil
+	case reservation.FieldNote:
+		m.ResetNote()
+		return nil
+	case reservation.FieldUntil:
+		m.ResetUntil()
+		return nil
+	case reservation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Reservation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReservationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.tenant != nil {
+		edges = append(edges, reservation.EdgeTenant)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReservationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case reservation.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReservationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReservationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReservationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedtenant {
+		edges = append(edges, reservation.EdgeTenant)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReservationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case reservation.EdgeTenant:
+		return m.clearedtenant
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReservationMutation) ClearEdge(name string) error {
+	switch name {
+	case reservation.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown Reservation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReservationMutation) ResetEdge(name string) error {
+	switch name {
+	case reservation.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown Reservation edge %s", name)
+}
+
 // SiteMutation represents an operation that mutates the Site nodes in the graph.
 type SiteMutation struct {
 	config
@@ -10867,15 +14386,24 @@ func (m *SiteMutation) ResetEdge(name string) error {
 // TenantMutation represents an operation that mutates the Tenant nodes in the graph.
 type TenantMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	name          *string
-	description   *string
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*Tenant, error)
-	predicates    []predicate.Tenant
+	op                  Op
+	typ                 string
+	id                  *int
+	name                *string
+	description         *string
+	clearedFields       map[string]struct{}
+	blocks              map[int]struct{}
+	removedblocks       map[int]struct{}
+	clearedblocks       bool
+	quotas              map[int]struct{}
+	removedquotas       map[int]struct{}
+	clearedquotas       bool
+	reservations        map[int]struct{}
+	removedreservations map[int]struct{}
+	clearedreservations bool
+	done                bool
+	oldValue            func(context.Context) (*Tenant, error)
+	predicates          []predicate.Tenant
 }
 
 var _ ent.Mutation = (*TenantMutation)(nil)
@@ -11048,6 +14576,168 @@ func (m *TenantMutation) ResetDescription() {
 	m.description = nil
 }
 
+// AddBlockIDs adds the "blocks" edge to the Block entity by ids.
+func (m *TenantMutation) AddBlockIDs(ids ...int) {
+	if m.blocks == nil {
+		m.blocks = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.blocks[ids[i]] = struct{}{}
+	}
+}
+
+// ClearBlocks clears the "blocks" edge to the Block entity.
+func (m *TenantMutation) ClearBlocks() {
+	m.clearedblocks = true
+}
+
+// BlocksCleared reports if the "blocks" edge to the Block entity was cleared.
+func (m *TenantMutation) BlocksCleared() bool {
+	return m.clearedblocks
+}
+
+// RemoveBlockIDs removes the "blocks" edge to the Block entity by IDs.
+func (m *TenantMutation) RemoveBlockIDs(ids ...int) {
+	if m.removedblocks == nil {
+		m.removedblocks = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.blocks, ids[i])
+		m.removedblocks[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedBlocks returns the removed IDs of the "blocks" edge to the Block entity.
+func (m *TenantMutation) RemovedBlocksIDs() (ids []int) {
+	for id := range m.removedblocks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// BlocksIDs returns the "blocks" edge IDs in the mutation.
+func (m *TenantMutation) BlocksIDs() (ids []int) {
+	for id := range m.blocks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetBlocks resets all changes to the "blocks" edge.
+func (m *TenantMutation) ResetBlocks() {
+	m.blocks = nil
+	m.clearedblocks = false
+	m.removedblocks = nil
+}
+
+// AddQuotaIDs adds the "quotas" edge to the Quota entity by ids.
+func (m *TenantMutation) AddQuotaIDs(ids ...int) {
+	if m.quotas == nil {
+		m.quotas = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.quotas[ids[i]] = struct{}{}
+	}
+}
+
+// ClearQuotas clears the "quotas" edge to the Quota entity.
+func (m *TenantMutation) ClearQuotas() {
+	m.clearedquotas = true
+}
+
+// QuotasCleared reports if the "quotas" edge to the Quota entity was cleared.
+func (m *TenantMutation) QuotasCleared() bool {
+	return m.clearedquotas
+}
+
+// RemoveQuotaIDs removes the "quotas" edge to the Quota entity by IDs.
+func (m *TenantMutation) RemoveQuotaIDs(ids ...int) {
+	if m.removedquotas == nil {
+		m.removedquotas = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.quotas, ids[i])
+		m.removedquotas[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedQuotas returns the removed IDs of the "quotas" edge to the Quota entity.
+func (m *TenantMutation) RemovedQuotasIDs() (ids []int) {
+	for id := range m.removedquotas {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// QuotasIDs returns the "quotas" edge IDs in the mutation.
+func (m *TenantMutation) QuotasIDs() (ids []int) {
+	for id := range m.quotas {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetQuotas resets all changes to the "quotas" edge.
+func (m *TenantMutation) ResetQuotas() {
+	m.quotas = nil
+	m.clearedquotas = false
+	m.removedquotas = nil
+}
+
+// AddReservationIDs adds the "reservations" edge to the Reservation entity by ids.
+func (m *TenantMutation) AddReservationIDs(ids ...int) {
+	if m.reservations == nil {
+		m.reservations = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reservations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReservations clears the "reservations" edge to the Reservation entity.
+func (m *TenantMutation) ClearReservations() {
+	m.clearedreservations = true
+}
+
+// ReservationsCleared reports if the "reservations" edge to the Reservation entity was cleared.
+func (m *TenantMutation) ReservationsCleared() bool {
+	return m.clearedreservations
+}
+
+// RemoveReservationIDs removes the "reservations" edge to the Reservation entity by IDs.
+func (m *TenantMutation) RemoveReservationIDs(ids ...int) {
+	if m.removedreservations == nil {
+		m.removedreservations = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reservations, ids[i])
+		m.removedreservations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReservations returns the removed IDs of the "reservations" edge to the Reservation entity.
+func (m *TenantMutation) RemovedReservationsIDs() (ids []int) {
+	for id := range m.removedreservations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReservationsIDs returns the "reservations" edge IDs in the mutation.
+func (m *TenantMutation) ReservationsIDs() (ids []int) {
+	for id := range m.reservations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReservations resets all changes to the "reservations" edge.
+func (m *TenantMutation) ResetReservations() {
+	m.reservations = nil
+	m.clearedreservations = false
+	m.removedreservations = nil
+}
+
 // Where appends a list predicates to the TenantMutation builder.
 func (m *TenantMutation) Where(ps ...predicate.Tenant) {
 	m.predicates = append(m.predicates, ps...)
@@ -11198,48 +14888,136 @@ func (m *TenantMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TenantMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 3)
+	if m.blocks != nil {
+		edges = append(edges, tenant.EdgeBlocks)
+	}
+	if m.quotas != nil {
+		edges = append(edges, tenant.EdgeQuotas)
+	}
+	if m.reservations != nil {
+		edges = append(edges, tenant.EdgeReservations)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *TenantMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case tenant.EdgeBlocks:
+		ids := make([]ent.Value, 0, len(m.blocks))
+		for id := range m.blocks {
+			ids = append(ids, id)
+		}
+		return ids
+	case tenant.EdgeQuotas:
+		ids := make([]ent.Value, 0, len(m.quotas))
+		for id := range m.quotas {
+			ids = append(ids, id)
+		}
+		return ids
+	case tenant.EdgeReservations:
+		ids := make([]ent.Value, 0, len(m.reservations))
+		for id := range m.reservations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TenantMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 3)
+	if m.removedblocks != nil {
+		edges = append(edges, tenant.EdgeBlocks)
+	}
+	if m.removedquotas != nil {
+		edges = append(edges, tenant.EdgeQuotas)
+	}
+	if m.removedreservations != nil {
+		edges = append(edges, tenant.EdgeReservations)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *TenantMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case tenant.EdgeBlocks:
+		ids := make([]ent.Value, 0, len(m.removedblocks))
+		for id := range m.removedblocks {
+			ids = append(ids, id)
+		}
+		return ids
+	case tenant.EdgeQuotas:
+		ids := make([]ent.Value, 0, len(m.removedquotas))
+		for id := range m.removedquotas {
+			ids = append(ids, id)
+		}
+		return ids
+	case tenant.EdgeReservations:
+		ids := make([]ent.Value, 0, len(m.removedreservations))
+		for id := range m.removedreservations {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TenantMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 3)
+	if m.clearedblocks {
+		edges = append(edges, tenant.EdgeBlocks)
+	}
+	if m.clearedquotas {
+		edges = append(edges, tenant.EdgeQuotas)
+	}
+	if m.clearedreservations {
+		edges = append(edges, tenant.EdgeReservations)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *TenantMutation) EdgeCleared(name string) bool {
+	switch name {
+	case tenant.EdgeBlocks:
+		return m.clearedblocks
+	case tenant.EdgeQuotas:
+		return m.clearedquotas
+	case tenant.EdgeReservations:
+		return m.clearedreservations
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *TenantMutation) ClearEdge(name string) error {
+	switch name {
+	}
 	return fmt.Errorf("unknown Tenant unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *TenantMutation) ResetEdge(name string) error {
+	switch name {
+	case tenant.EdgeBlocks:
+		m.ResetBlocks()
+		return nil
+	case tenant.EdgeQuotas:
+		m.ResetQuotas()
+		return nil
+	case tenant.EdgeReservations:
+		m.ResetReservations()
+		return nil
+	}
 	return fmt.Errorf("unknown Tenant edge %s", name)
 }

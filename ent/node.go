@@ -38,6 +38,10 @@ type Node struct {
 	Provenance string `json:"provenance,omitempty"`
 	// LastSeen holds the value of the "last_seen" field.
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// an operator keeps the node out of new blocks
+	Cordoned bool `json:"cordoned,omitempty"`
+	// CordonReason holds the value of the "cordon_reason" field.
+	CordonReason string `json:"cordon_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NodeQuery when eager-loading is set.
 	Edges        NodeEdges `json:"edges"`
@@ -52,9 +56,11 @@ type NodeEdges struct {
 	Gpus []*GPU `json:"gpus,omitempty"`
 	// Nics holds the value of the nics edge.
 	Nics []*NIC `json:"nics,omitempty"`
+	// Allocations holds the value of the allocations edge.
+	Allocations []*Allocation `json:"allocations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // RackOrErr returns the Rack value or an error if the edge
@@ -86,14 +92,25 @@ func (e NodeEdges) NicsOrErr() ([]*NIC, error) {
 	return nil, &NotLoadedError{edge: "nics"}
 }
 
+// AllocationsOrErr returns the Allocations value or an error if the edge
+// was not loaded in eager-loading.
+func (e NodeEdges) AllocationsOrErr() ([]*Allocation, error) {
+	if e.loadedTypes[3] {
+		return e.Allocations, nil
+	}
+	return nil, &NotLoadedError{edge: "allocations"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Node) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case node.FieldCordoned:
+			values[i] = new(sql.NullBool)
 		case node.FieldID, node.FieldRackID:
 			values[i] = new(sql.NullInt64)
-		case node.FieldHostname, node.FieldSerial, node.FieldVendor, node.FieldModel, node.FieldBmcAddress, node.FieldBmcCredentialRef, node.FieldState, node.FieldProvenance:
+		case node.FieldHostname, node.FieldSerial, node.FieldVendor, node.FieldModel, node.FieldBmcAddress, node.FieldBmcCredentialRef, node.FieldState, node.FieldProvenance, node.FieldCordonReason:
 			values[i] = new(sql.NullString)
 		case node.FieldLastSeen:
 			values[i] = new(sql.NullTime)
@@ -179,6 +196,18 @@ func (_m *Node) assignValues(columns []string, values []any) error {
 				_m.LastSeen = new(time.Time)
 				*_m.LastSeen = value.Time
 			}
+		case node.FieldCordoned:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field cordoned", values[i])
+			} else if value.Valid {
+				_m.Cordoned = value.Bool
+			}
+		case node.FieldCordonReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field cordon_reason", values[i])
+			} else if value.Valid {
+				_m.CordonReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -205,6 +234,11 @@ func (_m *Node) QueryGpus() *GPUQuery {
 // QueryNics queries the "nics" edge of the Node entity.
 func (_m *Node) QueryNics() *NICQuery {
 	return NewNodeClient(_m.config).QueryNics(_m)
+}
+
+// QueryAllocations queries the "allocations" edge of the Node entity.
+func (_m *Node) QueryAllocations() *AllocationQuery {
+	return NewNodeClient(_m.config).QueryAllocations(_m)
 }
 
 // Update returns a builder for updating this Node.
@@ -261,6 +295,12 @@ func (_m *Node) String() string {
 		builder.WriteString("last_seen=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("cordoned=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Cordoned))
+	builder.WriteString(", ")
+	builder.WriteString("cordon_reason=")
+	builder.WriteString(_m.CordonReason)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -147,6 +148,34 @@ func (_c *NodeCreate) SetNillableLastSeen(v *time.Time) *NodeCreate {
 	return _c
 }
 
+// SetCordoned sets the "cordoned" field.
+func (_c *NodeCreate) SetCordoned(v bool) *NodeCreate {
+	_c.mutation.SetCordoned(v)
+	return _c
+}
+
+// SetNillableCordoned sets the "cordoned" field if the given value is not nil.
+func (_c *NodeCreate) SetNillableCordoned(v *bool) *NodeCreate {
+	if v != nil {
+		_c.SetCordoned(*v)
+	}
+	return _c
+}
+
+// SetCordonReason sets the "cordon_reason" field.
+func (_c *NodeCreate) SetCordonReason(v string) *NodeCreate {
+	_c.mutation.SetCordonReason(v)
+	return _c
+}
+
+// SetNillableCordonReason sets the "cordon_reason" field if the given value is not nil.
+func (_c *NodeCreate) SetNillableCordonReason(v *string) *NodeCreate {
+	if v != nil {
+		_c.SetCordonReason(*v)
+	}
+	return _c
+}
+
 // SetRack sets the "rack" edge to the Rack entity.
 func (_c *NodeCreate) SetRack(v *Rack) *NodeCreate {
 	return _c.SetRackID(v.ID)
@@ -180,6 +209,21 @@ func (_c *NodeCreate) AddNics(v ...*NIC) *NodeCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddNicIDs(ids...)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the Allocation entity by IDs.
+func (_c *NodeCreate) AddAllocationIDs(ids ...int) *NodeCreate {
+	_c.mutation.AddAllocationIDs(ids...)
+	return _c
+}
+
+// AddAllocations adds the "allocations" edges to the Allocation entity.
+func (_c *NodeCreate) AddAllocations(v ...*Allocation) *NodeCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAllocationIDs(ids...)
 }
 
 // Mutation returns the NodeMutation object of the builder.
@@ -245,6 +289,14 @@ func (_c *NodeCreate) defaults() {
 		v := node.DefaultProvenance
 		_c.mutation.SetProvenance(v)
 	}
+	if _, ok := _c.mutation.Cordoned(); !ok {
+		v := node.DefaultCordoned
+		_c.mutation.SetCordoned(v)
+	}
+	if _, ok := _c.mutation.CordonReason(); !ok {
+		v := node.DefaultCordonReason
+		_c.mutation.SetCordonReason(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -280,6 +332,12 @@ func (_c *NodeCreate) check() error {
 	}
 	if _, ok := _c.mutation.Provenance(); !ok {
 		return &ValidationError{Name: "provenance", err: errors.New(`ent: missing required field "Node.provenance"`)}
+	}
+	if _, ok := _c.mutation.Cordoned(); !ok {
+		return &ValidationError{Name: "cordoned", err: errors.New(`ent: missing required field "Node.cordoned"`)}
+	}
+	if _, ok := _c.mutation.CordonReason(); !ok {
+		return &ValidationError{Name: "cordon_reason", err: errors.New(`ent: missing required field "Node.cordon_reason"`)}
 	}
 	if len(_c.mutation.RackIDs()) == 0 {
 		return &ValidationError{Name: "rack", err: errors.New(`ent: missing required edge "Node.rack"`)}
@@ -346,6 +404,14 @@ func (_c *NodeCreate) createSpec() (*Node, *sqlgraph.CreateSpec) {
 		_spec.SetField(node.FieldLastSeen, field.TypeTime, value)
 		_node.LastSeen = &value
 	}
+	if value, ok := _c.mutation.Cordoned(); ok {
+		_spec.SetField(node.FieldCordoned, field.TypeBool, value)
+		_node.Cordoned = value
+	}
+	if value, ok := _c.mutation.CordonReason(); ok {
+		_spec.SetField(node.FieldCordonReason, field.TypeString, value)
+		_node.CordonReason = value
+	}
 	if nodes := _c.mutation.RackIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -388,6 +454,22 @@ func (_c *NodeCreate) createSpec() (*Node, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(nic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -22,13 +23,14 @@ import (
 // NodeQuery is the builder for querying Node entities.
 type NodeQuery struct {
 	config
-	ctx        *QueryContext
-	order      []node.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Node
-	withRack   *RackQuery
-	withGpus   *GPUQuery
-	withNics   *NICQuery
+	ctx             *QueryContext
+	order           []node.OrderOption
+	inters          []Interceptor
+	predicates      []predicate.Node
+	withRack        *RackQuery
+	withGpus        *GPUQuery
+	withNics        *NICQuery
+	withAllocations *AllocationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -124,6 +126,28 @@ func (_q *NodeQuery) QueryNics() *NICQuery {
 			sqlgraph.From(node.Table, node.FieldID, selector),
 			sqlgraph.To(nic.Table, nic.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, node.NicsTable, node.NicsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAllocations chains the current query on the "allocations" edge.
+func (_q *NodeQuery) QueryAllocations() *AllocationQuery {
+	query := (&AllocationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(node.Table, node.FieldID, selector),
+			sqlgraph.To(allocation.Table, allocation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, node.AllocationsTable, node.AllocationsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -318,14 +342,15 @@ func (_q *NodeQuery) Clone() *NodeQuery {
 		return nil
 	}
 	return &NodeQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]node.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Node{}, _q.predicates...),
-		withRack:   _q.withRack.Clone(),
-		withGpus:   _q.withGpus.Clone(),
-		withNics:   _q.withNics.Clone(),
+		config:          _q.config,
+		ctx:             _q.ctx.Clone(),
+		order:           append([]node.OrderOption{}, _q.order...),
+		inters:          append([]Interceptor{}, _q.inters...),
+		predicates:      append([]predicate.Node{}, _q.predicates...),
+		withRack:        _q.withRack.Clone(),
+		withGpus:        _q.withGpus.Clone(),
+		withNics:        _q.withNics.Clone(),
+		withAllocations: _q.withAllocations.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -362,6 +387,17 @@ func (_q *NodeQuery) WithNics(opts ...func(*NICQuery)) *NodeQuery {
 		opt(query)
 	}
 	_q.withNics = query
+	return _q
+}
+
+// WithAllocations tells the query-builder to eager-load the nodes that are connected to
+// the "allocations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NodeQuery) WithAllocations(opts ...func(*AllocationQuery)) *NodeQuery {
+	query := (&AllocationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAllocations = query
 	return _q
 }
 
@@ -443,10 +479,11 @@ func (_q *NodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Node, e
 	var (
 		nodes       = []*Node{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withRack != nil,
 			_q.withGpus != nil,
 			_q.withNics != nil,
+			_q.withAllocations != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -484,6 +521,13 @@ func (_q *NodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Node, e
 		if err := _q.loadNics(ctx, query, nodes,
 			func(n *Node) { n.Edges.Nics = []*NIC{} },
 			func(n *Node, e *NIC) { n.Edges.Nics = append(n.Edges.Nics, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAllocations; query != nil {
+		if err := _q.loadAllocations(ctx, query, nodes,
+			func(n *Node) { n.Edges.Allocations = []*Allocation{} },
+			func(n *Node, e *Allocation) { n.Edges.Allocations = append(n.Edges.Allocations, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -564,6 +608,36 @@ func (_q *NodeQuery) loadNics(ctx context.Context, query *NICQuery, nodes []*Nod
 	}
 	query.Where(predicate.NIC(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(node.NicsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.NodeID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "node_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *NodeQuery) loadAllocations(ctx context.Context, query *AllocationQuery, nodes []*Node, init func(*Node), assign func(*Node, *Allocation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Node)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(allocation.FieldNodeID)
+	}
+	query.Where(predicate.Allocation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(node.AllocationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -177,6 +178,34 @@ func (_u *NodeUpdate) ClearLastSeen() *NodeUpdate {
 	return _u
 }
 
+// SetCordoned sets the "cordoned" field.
+func (_u *NodeUpdate) SetCordoned(v bool) *NodeUpdate {
+	_u.mutation.SetCordoned(v)
+	return _u
+}
+
+// SetNillableCordoned sets the "cordoned" field if the given value is not nil.
+func (_u *NodeUpdate) SetNillableCordoned(v *bool) *NodeUpdate {
+	if v != nil {
+		_u.SetCordoned(*v)
+	}
+	return _u
+}
+
+// SetCordonReason sets the "cordon_reason" field.
+func (_u *NodeUpdate) SetCordonReason(v string) *NodeUpdate {
+	_u.mutation.SetCordonReason(v)
+	return _u
+}
+
+// SetNillableCordonReason sets the "cordon_reason" field if the given value is not nil.
+func (_u *NodeUpdate) SetNillableCordonReason(v *string) *NodeUpdate {
+	if v != nil {
+		_u.SetCordonReason(*v)
+	}
+	return _u
+}
+
 // SetRack sets the "rack" edge to the Rack entity.
 func (_u *NodeUpdate) SetRack(v *Rack) *NodeUpdate {
 	return _u.SetRackID(v.ID)
@@ -210,6 +239,21 @@ func (_u *NodeUpdate) AddNics(v ...*NIC) *NodeUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddNicIDs(ids...)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the Allocation entity by IDs.
+func (_u *NodeUpdate) AddAllocationIDs(ids ...int) *NodeUpdate {
+	_u.mutation.AddAllocationIDs(ids...)
+	return _u
+}
+
+// AddAllocations adds the "allocations" edges to the Allocation entity.
+func (_u *NodeUpdate) AddAllocations(v ...*Allocation) *NodeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAllocationIDs(ids...)
 }
 
 // Mutation returns the NodeMutation object of the builder.
@@ -263,6 +307,27 @@ func (_u *NodeUpdate) RemoveNics(v ...*NIC) *NodeUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveNicIDs(ids...)
+}
+
+// ClearAllocations clears all "allocations" edges to the Allocation entity.
+func (_u *NodeUpdate) ClearAllocations() *NodeUpdate {
+	_u.mutation.ClearAllocations()
+	return _u
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to Allocation entities by IDs.
+func (_u *NodeUpdate) RemoveAllocationIDs(ids ...int) *NodeUpdate {
+	_u.mutation.RemoveAllocationIDs(ids...)
+	return _u
+}
+
+// RemoveAllocations removes "allocations" edges to Allocation entities.
+func (_u *NodeUpdate) RemoveAllocations(v ...*Allocation) *NodeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAllocationIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -346,6 +411,12 @@ func (_u *NodeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(node.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Cordoned(); ok {
+		_spec.SetField(node.FieldCordoned, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CordonReason(); ok {
+		_spec.SetField(node.FieldCordonReason, field.TypeString, value)
 	}
 	if _u.mutation.RackCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -459,6 +530,51 @@ func (_u *NodeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(nic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAllocationsIDs(); len(nodes) > 0 && !_u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -632,6 +748,34 @@ func (_u *NodeUpdateOne) ClearLastSeen() *NodeUpdateOne {
 	return _u
 }
 
+// SetCordoned sets the "cordoned" field.
+func (_u *NodeUpdateOne) SetCordoned(v bool) *NodeUpdateOne {
+	_u.mutation.SetCordoned(v)
+	return _u
+}
+
+// SetNillableCordoned sets the "cordoned" field if the given value is not nil.
+func (_u *NodeUpdateOne) SetNillableCordoned(v *bool) *NodeUpdateOne {
+	if v != nil {
+		_u.SetCordoned(*v)
+	}
+	return _u
+}
+
+// SetCordonReason sets the "cordon_reason" field.
+func (_u *NodeUpdateOne) SetCordonReason(v string) *NodeUpdateOne {
+	_u.mutation.SetCordonReason(v)
+	return _u
+}
+
+// SetNillableCordonReason sets the "cordon_reason" field if the given value is not nil.
+func (_u *NodeUpdateOne) SetNillableCordonReason(v *string) *NodeUpdateOne {
+	if v != nil {
+		_u.SetCordonReason(*v)
+	}
+	return _u
+}
+
 // SetRack sets the "rack" edge to the Rack entity.
 func (_u *NodeUpdateOne) SetRack(v *Rack) *NodeUpdateOne {
 	return _u.SetRackID(v.ID)
@@ -665,6 +809,21 @@ func (_u *NodeUpdateOne) AddNics(v ...*NIC) *NodeUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddNicIDs(ids...)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the Allocation entity by IDs.
+func (_u *NodeUpdateOne) AddAllocationIDs(ids ...int) *NodeUpdateOne {
+	_u.mutation.AddAllocationIDs(ids...)
+	return _u
+}
+
+// AddAllocations adds the "allocations" edges to the Allocation entity.
+func (_u *NodeUpdateOne) AddAllocations(v ...*Allocation) *NodeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAllocationIDs(ids...)
 }
 
 // Mutation returns the NodeMutation object of the builder.
@@ -718,6 +877,27 @@ func (_u *NodeUpdateOne) RemoveNics(v ...*NIC) *NodeUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveNicIDs(ids...)
+}
+
+// ClearAllocations clears all "allocations" edges to the Allocation entity.
+func (_u *NodeUpdateOne) ClearAllocations() *NodeUpdateOne {
+	_u.mutation.ClearAllocations()
+	return _u
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to Allocation entities by IDs.
+func (_u *NodeUpdateOne) RemoveAllocationIDs(ids ...int) *NodeUpdateOne {
+	_u.mutation.RemoveAllocationIDs(ids...)
+	return _u
+}
+
+// RemoveAllocations removes "allocations" edges to Allocation entities.
+func (_u *NodeUpdateOne) RemoveAllocations(v ...*Allocation) *NodeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAllocationIDs(ids...)
 }
 
 // Where appends a list predicates to the NodeUpdate builder.
@@ -832,6 +1012,12 @@ func (_u *NodeUpdateOne) sqlSave(ctx context.Context) (_node *Node, err error) {
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(node.FieldLastSeen, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Cordoned(); ok {
+		_spec.SetField(node.FieldCordoned, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CordonReason(); ok {
+		_spec.SetField(node.FieldCordonReason, field.TypeString, value)
+	}
 	if _u.mutation.RackCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -944,6 +1130,51 @@ func (_u *NodeUpdateOne) sqlSave(ctx context.Context) (_node *Node, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(nic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAllocationsIDs(); len(nodes) > 0 && !_u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   node.AllocationsTable,
+			Columns: []string{node.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(allocation.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -5,6 +5,8 @@ package ent
 import (
 	"time"
 
+	"github.com/railyard/railyard/ent/allocation"
+	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
@@ -16,7 +18,9 @@ import (
 	"github.com/railyard/railyard/ent/nvlinkdomain"
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
+	"github.com/railyard/railyard/ent/quota"
 	"github.com/railyard/railyard/ent/rack"
+	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/schema"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
@@ -26,6 +30,50 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	allocationFields := schema.Allocation{}.Fields()
+	_ = allocationFields
+	// allocationDescSegment is the schema descriptor for segment field.
+	allocationDescSegment := allocationFields[3].Descriptor()
+	// allocation.DefaultSegment holds the default value on creation for the segment field.
+	allocation.DefaultSegment = allocationDescSegment.Default.(int)
+	blockFields := schema.Block{}.Fields()
+	_ = blockFields
+	// blockDescName is the schema descriptor for name field.
+	blockDescName := blockFields[1].Descriptor()
+	// block.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	block.NameValidator = blockDescName.Validators[0].(func(string) error)
+	// blockDescGpus is the schema descriptor for gpus field.
+	blockDescGpus := blockFields[3].Descriptor()
+	// block.GpusValidator is a validator for the "gpus" field. It is called by the builders before save.
+	block.GpusValidator = blockDescGpus.Validators[0].(func(int) error)
+	// blockDescRequired is the schema descriptor for required field.
+	blockDescRequired := blockFields[4].Descriptor()
+	// block.DefaultRequired holds the default value on creation for the required field.
+	block.DefaultRequired = blockDescRequired.Default.(string)
+	// blockDescPreferred is the schema descriptor for preferred field.
+	blockDescPreferred := blockFields[5].Descriptor()
+	// block.DefaultPreferred holds the default value on creation for the preferred field.
+	block.DefaultPreferred = blockDescPreferred.Default.(string)
+	// blockDescSegmentNodes is the schema descriptor for segment_nodes field.
+	blockDescSegmentNodes := blockFields[6].Descriptor()
+	// block.DefaultSegmentNodes holds the default value on creation for the segment_nodes field.
+	block.DefaultSegmentNodes = blockDescSegmentNodes.Default.(int)
+	// blockDescSegmentLevel is the schema descriptor for segment_level field.
+	blockDescSegmentLevel := blockFields[7].Descriptor()
+	// block.DefaultSegmentLevel holds the default value on creation for the segment_level field.
+	block.DefaultSegmentLevel = blockDescSegmentLevel.Default.(string)
+	// blockDescPriority is the schema descriptor for priority field.
+	blockDescPriority := blockFields[8].Descriptor()
+	// block.DefaultPriority holds the default value on creation for the priority field.
+	block.DefaultPriority = blockDescPriority.Default.(int)
+	// blockDescPreemptible is the schema descriptor for preemptible field.
+	blockDescPreemptible := blockFields[9].Descriptor()
+	// block.DefaultPreemptible holds the default value on creation for the preemptible field.
+	block.DefaultPreemptible = blockDescPreemptible.Default.(bool)
+	// blockDescGeneration is the schema descriptor for generation field.
+	blockDescGeneration := blockFields[10].Descriptor()
+	// block.DefaultGeneration holds the default value on creation for the generation field.
+	block.DefaultGeneration = blockDescGeneration.Default.(int64)
 	changeFields := schema.Change{}.Fields()
 	_ = changeFields
 	// changeDescAt is the schema descriptor for at field.
@@ -212,6 +260,14 @@ func init() {
 	nodeDescProvenance := nodeFields[8].Descriptor()
 	// node.DefaultProvenance holds the default value on creation for the provenance field.
 	node.DefaultProvenance = nodeDescProvenance.Default.(string)
+	// nodeDescCordoned is the schema descriptor for cordoned field.
+	nodeDescCordoned := nodeFields[10].Descriptor()
+	// node.DefaultCordoned holds the default value on creation for the cordoned field.
+	node.DefaultCordoned = nodeDescCordoned.Default.(bool)
+	// nodeDescCordonReason is the schema descriptor for cordon_reason field.
+	nodeDescCordonReason := nodeFields[11].Descriptor()
+	// node.DefaultCordonReason holds the default value on creation for the cordon_reason field.
+	node.DefaultCordonReason = nodeDescCordonReason.Default.(string)
 	podFields := schema.Pod{}.Fields()
 	_ = podFields
 	// podDescName is the schema descriptor for name field.
@@ -240,12 +296,36 @@ func init() {
 	portDescSpeedGbps := portFields[6].Descriptor()
 	// port.DefaultSpeedGbps holds the default value on creation for the speed_gbps field.
 	port.DefaultSpeedGbps = portDescSpeedGbps.Default.(int)
+	quotaFields := schema.Quota{}.Fields()
+	_ = quotaFields
+	// quotaDescGpus is the schema descriptor for gpus field.
+	quotaDescGpus := quotaFields[2].Descriptor()
+	// quota.GpusValidator is a validator for the "gpus" field. It is called by the builders before save.
+	quota.GpusValidator = quotaDescGpus.Validators[0].(func(int) error)
 	rackFields := schema.Rack{}.Fields()
 	_ = rackFields
 	// rackDescName is the schema descriptor for name field.
 	rackDescName := rackFields[1].Descriptor()
 	// rack.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	rack.NameValidator = rackDescName.Validators[0].(func(string) error)
+	reservationFields := schema.Reservation{}.Fields()
+	_ = reservationFields
+	// reservationDescName is the schema descriptor for name field.
+	reservationDescName := reservationFields[1].Descriptor()
+	// reservation.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	reservation.NameValidator = reservationDescName.Validators[0].(func(string) error)
+	// reservationDescLevel is the schema descriptor for level field.
+	reservationDescLevel := reservationFields[2].Descriptor()
+	// reservation.DefaultLevel holds the default value on creation for the level field.
+	reservation.DefaultLevel = reservationDescLevel.Default.(string)
+	// reservationDescDomain is the schema descriptor for domain field.
+	reservationDescDomain := reservationFields[3].Descriptor()
+	// reservation.DefaultDomain holds the default value on creation for the domain field.
+	reservation.DefaultDomain = reservationDescDomain.Default.(string)
+	// reservationDescNote is the schema descriptor for note field.
+	reservationDescNote := reservationFields[5].Descriptor()
+	// reservation.DefaultNote holds the default value on creation for the note field.
+	reservation.DefaultNote = reservationDescNote.Default.(string)
 	siteFields := schema.Site{}.Fields()
 	_ = siteFields
 	// siteDescName is the schema descriptor for name field.

@@ -19,8 +19,51 @@ type Tenant struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// Description holds the value of the "description" field.
-	Description  string `json:"description,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the TenantQuery when eager-loading is set.
+	Edges        TenantEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// TenantEdges holds the relations/edges for other nodes in the graph.
+type TenantEdges struct {
+	// Blocks holds the value of the blocks edge.
+	Blocks []*Block `json:"blocks,omitempty"`
+	// Quotas holds the value of the quotas edge.
+	Quotas []*Quota `json:"quotas,omitempty"`
+	// Reservations holds the value of the reservations edge.
+	Reservations []*Reservation `json:"reservations,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// BlocksOrErr returns the Blocks value or an error if the edge
+// was not loaded in eager-loading.
+func (e TenantEdges) BlocksOrErr() ([]*Block, error) {
+	if e.loadedTypes[0] {
+		return e.Blocks, nil
+	}
+	return nil, &NotLoadedError{edge: "blocks"}
+}
+
+// QuotasOrErr returns the Quotas value or an error if the edge
+// was not loaded in eager-loading.
+func (e TenantEdges) QuotasOrErr() ([]*Quota, error) {
+	if e.loadedTypes[1] {
+		return e.Quotas, nil
+	}
+	return nil, &NotLoadedError{edge: "quotas"}
+}
+
+// ReservationsOrErr returns the Reservations value or an error if the edge
+// was not loaded in eager-loading.
+func (e TenantEdges) ReservationsOrErr() ([]*Reservation, error) {
+	if e.loadedTypes[2] {
+		return e.Reservations, nil
+	}
+	return nil, &NotLoadedError{edge: "reservations"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -76,6 +119,21 @@ func (_m *Tenant) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Tenant) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryBlocks queries the "blocks" edge of the Tenant entity.
+func (_m *Tenant) QueryBlocks() *BlockQuery {
+	return NewTenantClient(_m.config).QueryBlocks(_m)
+}
+
+// QueryQuotas queries the "quotas" edge of the Tenant entity.
+func (_m *Tenant) QueryQuotas() *QuotaQuery {
+	return NewTenantClient(_m.config).QueryQuotas(_m)
+}
+
+// QueryReservations queries the "reservations" edge of the Tenant entity.
+func (_m *Tenant) QueryReservations() *ReservationQuery {
+	return NewTenantClient(_m.config).QueryReservations(_m)
 }
 
 // Update returns a builder for updating this Tenant.

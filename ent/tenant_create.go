@@ -9,6 +9,9 @@ import (
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/block"
+	"github.com/railyard/railyard/ent/quota"
+	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/tenant"
 )
 
@@ -37,6 +40,51 @@ func (_c *TenantCreate) SetNillableDescription(v *string) *TenantCreate {
 		_c.SetDescription(*v)
 	}
 	return _c
+}
+
+// AddBlockIDs adds the "blocks" edge to the Block entity by IDs.
+func (_c *TenantCreate) AddBlockIDs(ids ...int) *TenantCreate {
+	_c.mutation.AddBlockIDs(ids...)
+	return _c
+}
+
+// AddBlocks adds the "blocks" edges to the Block entity.
+func (_c *TenantCreate) AddBlocks(v ...*Block) *TenantCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddBlockIDs(ids...)
+}
+
+// AddQuotaIDs adds the "quotas" edge to the Quota entity by IDs.
+func (_c *TenantCreate) AddQuotaIDs(ids ...int) *TenantCreate {
+	_c.mutation.AddQuotaIDs(ids...)
+	return _c
+}
+
+// AddQuotas adds the "quotas" edges to the Quota entity.
+func (_c *TenantCreate) AddQuotas(v ...*Quota) *TenantCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddQuotaIDs(ids...)
+}
+
+// AddReservationIDs adds the "reservations" edge to the Reservation entity by IDs.
+func (_c *TenantCreate) AddReservationIDs(ids ...int) *TenantCreate {
+	_c.mutation.AddReservationIDs(ids...)
+	return _c
+}
+
+// AddReservations adds the "reservations" edges to the Reservation entity.
+func (_c *TenantCreate) AddReservations(v ...*Reservation) *TenantCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReservationIDs(ids...)
 }
 
 // Mutation returns the TenantMutation object of the builder.
@@ -126,6 +174,54 @@ func (_c *TenantCreate) createSpec() (*Tenant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Description(); ok {
 		_spec.SetField(tenant.FieldDescription, field.TypeString, value)
 		_node.Description = value
+	}
+	if nodes := _c.mutation.BlocksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.QuotasIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReservationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }

@@ -10,7 +10,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/predicate"
+	"github.com/railyard/railyard/ent/quota"
+	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/tenant"
 )
 
@@ -55,9 +58,117 @@ func (_u *TenantUpdate) SetNillableDescription(v *string) *TenantUpdate {
 	return _u
 }
 
+// AddBlockIDs adds the "blocks" edge to the Block entity by IDs.
+func (_u *TenantUpdate) AddBlockIDs(ids ...int) *TenantUpdate {
+	_u.mutation.AddBlockIDs(ids...)
+	return _u
+}
+
+// AddBlocks adds the "blocks" edges to the Block entity.
+func (_u *TenantUpdate) AddBlocks(v ...*Block) *TenantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlockIDs(ids...)
+}
+
+// AddQuotaIDs adds the "quotas" edge to the Quota entity by IDs.
+func (_u *TenantUpdate) AddQuotaIDs(ids ...int) *TenantUpdate {
+	_u.mutation.AddQuotaIDs(ids...)
+	return _u
+}
+
+// AddQuotas adds the "quotas" edges to the Quota entity.
+func (_u *TenantUpdate) AddQuotas(v ...*Quota) *TenantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddQuotaIDs(ids...)
+}
+
+// AddReservationIDs adds the "reservations" edge to the Reservation entity by IDs.
+func (_u *TenantUpdate) AddReservationIDs(ids ...int) *TenantUpdate {
+	_u.mutation.AddReservationIDs(ids...)
+	return _u
+}
+
+// AddReservations adds the "reservations" edges to the Reservation entity.
+func (_u *TenantUpdate) AddReservations(v ...*Reservation) *TenantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReservationIDs(ids...)
+}
+
 // Mutation returns the TenantMutation object of the builder.
 func (_u *TenantUpdate) Mutation() *TenantMutation {
 	return _u.mutation
+}
+
+// ClearBlocks clears all "blocks" edges to the Block entity.
+func (_u *TenantUpdate) ClearBlocks() *TenantUpdate {
+	_u.mutation.ClearBlocks()
+	return _u
+}
+
+// RemoveBlockIDs removes the "blocks" edge to Block entities by IDs.
+func (_u *TenantUpdate) RemoveBlockIDs(ids ...int) *TenantUpdate {
+	_u.mutation.RemoveBlockIDs(ids...)
+	return _u
+}
+
+// RemoveBlocks removes "blocks" edges to Block entities.
+func (_u *TenantUpdate) RemoveBlocks(v ...*Block) *TenantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlockIDs(ids...)
+}
+
+// ClearQuotas clears all "quotas" edges to the Quota entity.
+func (_u *TenantUpdate) ClearQuotas() *TenantUpdate {
+	_u.mutation.ClearQuotas()
+	return _u
+}
+
+// RemoveQuotaIDs removes the "quotas" edge to Quota entities by IDs.
+func (_u *TenantUpdate) RemoveQuotaIDs(ids ...int) *TenantUpdate {
+	_u.mutation.RemoveQuotaIDs(ids...)
+	return _u
+}
+
+// RemoveQuotas removes "quotas" edges to Quota entities.
+func (_u *TenantUpdate) RemoveQuotas(v ...*Quota) *TenantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveQuotaIDs(ids...)
+}
+
+// ClearReservations clears all "reservations" edges to the Reservation entity.
+func (_u *TenantUpdate) ClearReservations() *TenantUpdate {
+	_u.mutation.ClearReservations()
+	return _u
+}
+
+// RemoveReservationIDs removes the "reservations" edge to Reservation entities by IDs.
+func (_u *TenantUpdate) RemoveReservationIDs(ids ...int) *TenantUpdate {
+	_u.mutation.RemoveReservationIDs(ids...)
+	return _u
+}
+
+// RemoveReservations removes "reservations" edges to Reservation entities.
+func (_u *TenantUpdate) RemoveReservations(v ...*Reservation) *TenantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReservationIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -115,6 +226,141 @@ func (_u *TenantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(tenant.FieldDescription, field.TypeString, value)
 	}
+	if _u.mutation.BlocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlocksIDs(); len(nodes) > 0 && !_u.mutation.BlocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlocksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.QuotasCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedQuotasIDs(); len(nodes) > 0 && !_u.mutation.QuotasCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.QuotasIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReservationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReservationsIDs(); len(nodes) > 0 && !_u.mutation.ReservationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReservationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{tenant.Label}
@@ -163,9 +409,117 @@ func (_u *TenantUpdateOne) SetNillableDescription(v *string) *TenantUpdateOne {
 	return _u
 }
 
+// AddBlockIDs adds the "blocks" edge to the Block entity by IDs.
+func (_u *TenantUpdateOne) AddBlockIDs(ids ...int) *TenantUpdateOne {
+	_u.mutation.AddBlockIDs(ids...)
+	return _u
+}
+
+// AddBlocks adds the "blocks" edges to the Block entity.
+func (_u *TenantUpdateOne) AddBlocks(v ...*Block) *TenantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlockIDs(ids...)
+}
+
+// AddQuotaIDs adds the "quotas" edge to the Quota entity by IDs.
+func (_u *TenantUpdateOne) AddQuotaIDs(ids ...int) *TenantUpdateOne {
+	_u.mutation.AddQuotaIDs(ids...)
+	return _u
+}
+
+// AddQuotas adds the "quotas" edges to the Quota entity.
+func (_u *TenantUpdateOne) AddQuotas(v ...*Quota) *TenantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddQuotaIDs(ids...)
+}
+
+// AddReservationIDs adds the "reservations" edge to the Reservation entity by IDs.
+func (_u *TenantUpdateOne) AddReservationIDs(ids ...int) *TenantUpdateOne {
+	_u.mutation.AddReservationIDs(ids...)
+	return _u
+}
+
+// AddReservations adds the "reservations" edges to the Reservation entity.
+func (_u *TenantUpdateOne) AddReservations(v ...*Reservation) *TenantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReservationIDs(ids...)
+}
+
 // Mutation returns the TenantMutation object of the builder.
 func (_u *TenantUpdateOne) Mutation() *TenantMutation {
 	return _u.mutation
+}
+
+// ClearBlocks clears all "blocks" edges to the Block entity.
+func (_u *TenantUpdateOne) ClearBlocks() *TenantUpdateOne {
+	_u.mutation.ClearBlocks()
+	return _u
+}
+
+// RemoveBlockIDs removes the "blocks" edge to Block entities by IDs.
+func (_u *TenantUpdateOne) RemoveBlockIDs(ids ...int) *TenantUpdateOne {
+	_u.mutation.RemoveBlockIDs(ids...)
+	return _u
+}
+
+// RemoveBlocks removes "blocks" edges to Block entities.
+func (_u *TenantUpdateOne) RemoveBlocks(v ...*Block) *TenantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlockIDs(ids...)
+}
+
+// ClearQuotas clears all "quotas" edges to the Quota entity.
+func (_u *TenantUpdateOne) ClearQuotas() *TenantUpdateOne {
+	_u.mutation.ClearQuotas()
+	return _u
+}
+
+// RemoveQuotaIDs removes the "quotas" edge to Quota entities by IDs.
+func (_u *TenantUpdateOne) RemoveQuotaIDs(ids ...int) *TenantUpdateOne {
+	_u.mutation.RemoveQuotaIDs(ids...)
+	return _u
+}
+
+// RemoveQuotas removes "quotas" edges to Quota entities.
+func (_u *TenantUpdateOne) RemoveQuotas(v ...*Quota) *TenantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveQuotaIDs(ids...)
+}
+
+// ClearReservations clears all "reservations" edges to the Reservation entity.
+func (_u *TenantUpdateOne) ClearReservations() *TenantUpdateOne {
+	_u.mutation.ClearReservations()
+	return _u
+}
+
+// RemoveReservationIDs removes the "reservations" edge to Reservation entities by IDs.
+func (_u *TenantUpdateOne) RemoveReservationIDs(ids ...int) *TenantUpdateOne {
+	_u.mutation.RemoveReservationIDs(ids...)
+	return _u
+}
+
+// RemoveReservations removes "reservations" edges to Reservation entities.
+func (_u *TenantUpdateOne) RemoveReservations(v ...*Reservation) *TenantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReservationIDs(ids...)
 }
 
 // Where appends a list predicates to the TenantUpdate builder.
@@ -252,6 +606,141 @@ func (_u *TenantUpdateOne) sqlSave(ctx context.Context) (_node *Tenant, err erro
 	}
 	if value, ok := _u.mutation.Description(); ok {
 		_spec.SetField(tenant.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.BlocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlocksIDs(); len(nodes) > 0 && !_u.mutation.BlocksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlocksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.BlocksTable,
+			Columns: []string{tenant.BlocksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.QuotasCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedQuotasIDs(); len(nodes) > 0 && !_u.mutation.QuotasCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.QuotasIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.QuotasTable,
+			Columns: []string{tenant.QuotasColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(quota.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReservationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReservationsIDs(); len(nodes) > 0 && !_u.mutation.ReservationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReservationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tenant.ReservationsTable,
+			Columns: []string{tenant.ReservationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reservation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_node = &Tenant{config: _u.config}
 	_spec.Assign = _node.assignValues

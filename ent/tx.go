@@ -12,6 +12,10 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// Allocation is the client for interacting with the Allocation builders.
+	Allocation *AllocationClient
+	// Block is the client for interacting with the Block builders.
+	Block *BlockClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// Fabric is the client for interacting with the Fabric builders.
@@ -34,8 +38,12 @@ type Tx struct {
 	Pod *PodClient
 	// Port is the client for interacting with the Port builders.
 	Port *PortClient
+	// Quota is the client for interacting with the Quota builders.
+	Quota *QuotaClient
 	// Rack is the client for interacting with the Rack builders.
 	Rack *RackClient
+	// Reservation is the client for interacting with the Reservation builders.
+	Reservation *ReservationClient
 	// Site is the client for interacting with the Site builders.
 	Site *SiteClient
 	// Tenant is the client for interacting with the Tenant builders.
@@ -171,6 +179,8 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.Allocation = NewAllocationClient(tx.config)
+	tx.Block = NewBlockClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.Fabric = NewFabricClient(tx.config)
 	tx.GPU = NewGPUClient(tx.config)
@@ -182,7 +192,9 @@ func (tx *Tx) init() {
 	tx.Node = NewNodeClient(tx.config)
 	tx.Pod = NewPodClient(tx.config)
 	tx.Port = NewPortClient(tx.config)
+	tx.Quota = NewQuotaClient(tx.config)
 	tx.Rack = NewRackClient(tx.config)
+	tx.Reservation = NewReservationClient(tx.config)
 	tx.Site = NewSiteClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 }
@@ -194,7 +206,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Change.QueryXXX(), the query will be executed
+// applies a query, for example: Allocation.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

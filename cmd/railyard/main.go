@@ -63,6 +63,7 @@ re-importing it into the same database changes nothing.`,
 	cmd.Flags().StringVar(&cfg.Listen, "listen", cli.DefaultServer, "gRPC listen address")
 	cmd.Flags().StringVar(&cfg.DB, "db", "railyard.db", "inventory database: a SQLite file path, or a postgres:// URL")
 	cmd.Flags().StringVar(&cfg.Sample, "sample", "", "import this sample fleet at start ("+strings.Join(samples.Names(), ", ")+")")
+	cmd.Flags().BoolVar(&cfg.Carve.SubNode, "carve-subnode", false, "allow blocks of fewer GPUs than a node, packed onto shared nodes")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
 	return cmd
 }

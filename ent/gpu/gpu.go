@@ -38,6 +38,8 @@ const (
 	EdgeNode = "node"
 	// EdgeNvlinkDomain holds the string denoting the nvlink_domain edge name in mutations.
 	EdgeNvlinkDomain = "nvlink_domain"
+	// EdgeAllocation holds the string denoting the allocation edge name in mutations.
+	EdgeAllocation = "allocation"
 	// Table holds the table name of the gpu in the database.
 	Table = "gpus"
 	// NodeTable is the table that holds the node relation/edge.
@@ -54,6 +56,13 @@ const (
 	NvlinkDomainInverseTable = "nvlink_domains"
 	// NvlinkDomainColumn is the table column denoting the nvlink_domain relation/edge.
 	NvlinkDomainColumn = "nvlink_domain_id"
+	// AllocationTable is the table that holds the allocation relation/edge.
+	AllocationTable = "allocations"
+	// AllocationInverseTable is the table name for the Allocation entity.
+	// It exists in this package in order to avoid circular dependency with the "allocation" package.
+	AllocationInverseTable = "allocations"
+	// AllocationColumn is the table column denoting the allocation relation/edge.
+	AllocationColumn = "gpu_id"
 )
 
 // Columns holds all SQL columns for gpu fields.
@@ -177,6 +186,13 @@ func ByNvlinkDomainField(field string, opts ...sql.OrderTermOption) OrderOption 
 		sqlgraph.OrderByNeighborTerms(s, newNvlinkDomainStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByAllocationField orders the results by allocation field.
+func ByAllocationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAllocationStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newNodeStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -189,5 +205,12 @@ func newNvlinkDomainStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(NvlinkDomainInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, NvlinkDomainTable, NvlinkDomainColumn),
+	)
+}
+func newAllocationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AllocationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, AllocationTable, AllocationColumn),
 	)
 }

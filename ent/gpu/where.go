@@ -701,6 +701,29 @@ func HasNvlinkDomainWith(preds ...predicate.NVLinkDomain) predicate.GPU {
 	})
 }
 
+// HasAllocation applies the HasEdge predicate on the "allocation" edge.
+func HasAllocation() predicate.GPU {
+	return predicate.GPU(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, AllocationTable, AllocationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAllocationWith applies the HasEdge predicate on the "allocation" edge with a given conditions (other predicates).
+func HasAllocationWith(preds ...predicate.Allocation) predicate.GPU {
+	return predicate.GPU(func(s *sql.Selector) {
+		step := newAllocationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.GPU) predicate.GPU {
 	return predicate.GPU(sql.AndPredicates(predicates...))

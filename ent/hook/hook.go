@@ -9,6 +9,30 @@ import (
 	"github.com/railyard/railyard/ent"
 )
 
+// The AllocationFunc type is an adapter to allow the use of ordinary
+// function as Allocation mutator.
+type AllocationFunc func(context.Context, *ent.AllocationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AllocationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AllocationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AllocationMutation", m)
+}
+
+// The BlockFunc type is an adapter to allow the use of ordinary
+// function as Block mutator.
+type BlockFunc func(context.Context, *ent.BlockMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BlockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BlockMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BlockMutation", m)
+}
+
 // The ChangeFunc type is an adapter to allow the use of ordinary
 // function as Change mutator.
 type ChangeFunc func(context.Context, *ent.ChangeMutation) (ent.Value, error)
@@ -141,6 +165,18 @@ func (f PortFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortMutation", m)
 }
 
+// The QuotaFunc type is an adapter to allow the use of ordinary
+// function as Quota mutator.
+type QuotaFunc func(context.Context, *ent.QuotaMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f QuotaFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.QuotaMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.QuotaMutation", m)
+}
+
 // The RackFunc type is an adapter to allow the use of ordinary
 // function as Rack mutator.
 type RackFunc func(context.Context, *ent.RackMutation) (ent.Value, error)
@@ -151,6 +187,18 @@ func (f RackFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RackMutation", m)
+}
+
+// The ReservationFunc type is an adapter to allow the use of ordinary
+// function as Reservation mutator.
+type ReservationFunc func(context.Context, *ent.ReservationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReservationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReservationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReservationMutation", m)
 }
 
 // The SiteFunc type is an adapter to allow the use of ordinary

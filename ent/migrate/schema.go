@@ -9,6 +9,90 @@ import (
 )
 
 var (
+	// AllocationsColumns holds the columns for the "allocations" table.
+	AllocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "segment", Type: field.TypeInt, Default: 0},
+		{Name: "block_id", Type: field.TypeInt},
+		{Name: "gpu_id", Type: field.TypeInt, Unique: true},
+		{Name: "node_id", Type: field.TypeInt},
+	}
+	// AllocationsTable holds the schema information for the "allocations" table.
+	AllocationsTable = &schema.Table{
+		Name:       "allocations",
+		Columns:    AllocationsColumns,
+		PrimaryKey: []*schema.Column{AllocationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "allocations_blocks_allocations",
+				Columns:    []*schema.Column{AllocationsColumns[2]},
+				RefColumns: []*schema.Column{BlocksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "allocations_gpus_allocation",
+				Columns:    []*schema.Column{AllocationsColumns[3]},
+				RefColumns: []*schema.Column{GpusColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "allocations_nodes_allocations",
+				Columns:    []*schema.Column{AllocationsColumns[4]},
+				RefColumns: []*schema.Column{NodesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "allocation_block_id",
+				Unique:  false,
+				Columns: []*schema.Column{AllocationsColumns[2]},
+			},
+			{
+				Name:    "allocation_node_id",
+				Unique:  false,
+				Columns: []*schema.Column{AllocationsColumns[4]},
+			},
+		},
+	}
+	// BlocksColumns holds the columns for the "blocks" table.
+	BlocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true},
+		{Name: "gpu_model", Type: field.TypeString},
+		{Name: "gpus", Type: field.TypeInt},
+		{Name: "required", Type: field.TypeString, Default: "site"},
+		{Name: "preferred", Type: field.TypeString, Default: ""},
+		{Name: "segment_nodes", Type: field.TypeInt, Default: 0},
+		{Name: "segment_level", Type: field.TypeString, Default: ""},
+		{Name: "priority", Type: field.TypeInt, Default: 0},
+		{Name: "preemptible", Type: field.TypeBool, Default: false},
+		{Name: "generation", Type: field.TypeInt64, Default: 1},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeInt},
+	}
+	// BlocksTable holds the schema information for the "blocks" table.
+	BlocksTable = &schema.Table{
+		Name:       "blocks",
+		Columns:    BlocksColumns,
+		PrimaryKey: []*schema.Column{BlocksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "blocks_tenants_blocks",
+				Columns:    []*schema.Column{BlocksColumns[13]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "block_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{BlocksColumns[13]},
+			},
+		},
+	}
 	// ChangesColumns holds the columns for the "changes" table.
 	ChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -297,6 +381,8 @@ var (
 		{Name: "state", Type: field.TypeString, Default: "available"},
 		{Name: "provenance", Type: field.TypeString, Default: "declared"},
 		{Name: "last_seen", Type: field.TypeTime, Nullable: true},
+		{Name: "cordoned", Type: field.TypeBool, Default: false},
+		{Name: "cordon_reason", Type: field.TypeString, Default: ""},
 		{Name: "rack_id", Type: field.TypeInt},
 	}
 	// NodesTable holds the schema information for the "nodes" table.
@@ -307,7 +393,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "nodes_racks_nodes",
-				Columns:    []*schema.Column{NodesColumns[10]},
+				Columns:    []*schema.Column{NodesColumns[12]},
 				RefColumns: []*schema.Column{RacksColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -316,7 +402,7 @@ var (
 			{
 				Name:    "node_rack_id",
 				Unique:  false,
-				Columns: []*schema.Column{NodesColumns[10]},
+				Columns: []*schema.Column{NodesColumns[12]},
 			},
 			{
 				Name:    "node_state",
@@ -403,6 +489,34 @@ var (
 			},
 		},
 	}
+	// QuotasColumns holds the columns for the "quotas" table.
+	QuotasColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "gpu_model", Type: field.TypeString},
+		{Name: "gpus", Type: field.TypeInt},
+		{Name: "tenant_id", Type: field.TypeInt},
+	}
+	// QuotasTable holds the schema information for the "quotas" table.
+	QuotasTable = &schema.Table{
+		Name:       "quotas",
+		Columns:    QuotasColumns,
+		PrimaryKey: []*schema.Column{QuotasColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "quotas_tenants_quotas",
+				Columns:    []*schema.Column{QuotasColumns[3]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "quota_tenant_id_gpu_model",
+				Unique:  true,
+				Columns: []*schema.Column{QuotasColumns[3], QuotasColumns[1]},
+			},
+		},
+	}
 	// RacksColumns holds the columns for the "racks" table.
 	RacksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -419,6 +533,32 @@ var (
 				Symbol:     "racks_leaf_domains_racks",
 				Columns:    []*schema.Column{RacksColumns[2]},
 				RefColumns: []*schema.Column{LeafDomainsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// ReservationsColumns holds the columns for the "reservations" table.
+	ReservationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true},
+		{Name: "level", Type: field.TypeString, Default: ""},
+		{Name: "domain", Type: field.TypeString, Default: ""},
+		{Name: "nodes", Type: field.TypeJSON, Nullable: true},
+		{Name: "note", Type: field.TypeString, Default: ""},
+		{Name: "until", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeInt},
+	}
+	// ReservationsTable holds the schema information for the "reservations" table.
+	ReservationsTable = &schema.Table{
+		Name:       "reservations",
+		Columns:    ReservationsColumns,
+		PrimaryKey: []*schema.Column{ReservationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "reservations_tenants_reservations",
+				Columns:    []*schema.Column{ReservationsColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
@@ -449,6 +589,8 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AllocationsTable,
+		BlocksTable,
 		ChangesTable,
 		FabricsTable,
 		GpusTable,
@@ -460,13 +602,19 @@ var (
 		NodesTable,
 		PodsTable,
 		PortsTable,
+		QuotasTable,
 		RacksTable,
+		ReservationsTable,
 		SitesTable,
 		TenantsTable,
 	}
 )
 
 func init() {
+	AllocationsTable.ForeignKeys[0].RefTable = BlocksTable
+	AllocationsTable.ForeignKeys[1].RefTable = GpusTable
+	AllocationsTable.ForeignKeys[2].RefTable = NodesTable
+	BlocksTable.ForeignKeys[0].RefTable = TenantsTable
 	FabricsTable.ForeignKeys[0].RefTable = SitesTable
 	GpusTable.ForeignKeys[0].RefTable = NvlinkDomainsTable
 	GpusTable.ForeignKeys[1].RefTable = NodesTable
@@ -496,5 +644,10 @@ func init() {
 	PodsTable.ForeignKeys[0].RefTable = SitesTable
 	PortsTable.ForeignKeys[0].RefTable = NicsTable
 	PortsTable.ForeignKeys[1].RefTable = SwitchesTable
+	QuotasTable.ForeignKeys[0].RefTable = TenantsTable
+	QuotasTable.Annotation = &entsql.Annotation{
+		Table: "quotas",
+	}
 	RacksTable.ForeignKeys[0].RefTable = LeafDomainsTable
+	ReservationsTable.ForeignKeys[0].RefTable = TenantsTable
 }

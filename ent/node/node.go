@@ -32,12 +32,18 @@ const (
 	FieldProvenance = "provenance"
 	// FieldLastSeen holds the string denoting the last_seen field in the database.
 	FieldLastSeen = "last_seen"
+	// FieldCordoned holds the string denoting the cordoned field in the database.
+	FieldCordoned = "cordoned"
+	// FieldCordonReason holds the string denoting the cordon_reason field in the database.
+	FieldCordonReason = "cordon_reason"
 	// EdgeRack holds the string denoting the rack edge name in mutations.
 	EdgeRack = "rack"
 	// EdgeGpus holds the string denoting the gpus edge name in mutations.
 	EdgeGpus = "gpus"
 	// EdgeNics holds the string denoting the nics edge name in mutations.
 	EdgeNics = "nics"
+	// EdgeAllocations holds the string denoting the allocations edge name in mutations.
+	EdgeAllocations = "allocations"
 	// Table holds the table name of the node in the database.
 	Table = "nodes"
 	// RackTable is the table that holds the rack relation/edge.
@@ -61,6 +67,13 @@ const (
 	NicsInverseTable = "nics"
 	// NicsColumn is the table column denoting the nics relation/edge.
 	NicsColumn = "node_id"
+	// AllocationsTable is the table that holds the allocations relation/edge.
+	AllocationsTable = "allocations"
+	// AllocationsInverseTable is the table name for the Allocation entity.
+	// It exists in this package in order to avoid circular dependency with the "allocation" package.
+	AllocationsInverseTable = "allocations"
+	// AllocationsColumn is the table column denoting the allocations relation/edge.
+	AllocationsColumn = "node_id"
 )
 
 // Columns holds all SQL columns for node fields.
@@ -76,6 +89,8 @@ var Columns = []string{
 	FieldState,
 	FieldProvenance,
 	FieldLastSeen,
+	FieldCordoned,
+	FieldCordonReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -105,6 +120,10 @@ var (
 	DefaultState string
 	// DefaultProvenance holds the default value on creation for the "provenance" field.
 	DefaultProvenance string
+	// DefaultCordoned holds the default value on creation for the "cordoned" field.
+	DefaultCordoned bool
+	// DefaultCordonReason holds the default value on creation for the "cordon_reason" field.
+	DefaultCordonReason string
 )
 
 // OrderOption defines the ordering options for the Node queries.
@@ -165,6 +184,16 @@ func ByLastSeen(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSeen, opts...).ToFunc()
 }
 
+// ByCordoned orders the results by the cordoned field.
+func ByCordoned(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCordoned, opts...).ToFunc()
+}
+
+// ByCordonReason orders the results by the cordon_reason field.
+func ByCordonReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCordonReason, opts...).ToFunc()
+}
+
 // ByRackField orders the results by rack field.
 func ByRackField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -199,6 +228,20 @@ func ByNics(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newNicsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAllocationsCount orders the results by allocations count.
+func ByAllocationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAllocationsStep(), opts...)
+	}
+}
+
+// ByAllocations orders the results by allocations terms.
+func ByAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAllocationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newRackStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -218,5 +261,12 @@ func newNicsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(NicsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, NicsTable, NicsColumn),
+	)
+}
+func newAllocationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AllocationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
 	)
 }

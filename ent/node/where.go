@@ -105,6 +105,16 @@ func LastSeen(v time.Time) predicate.Node {
 	return predicate.Node(sql.FieldEQ(FieldLastSeen, v))
 }
 
+// Cordoned applies equality check predicate on the "cordoned" field. It's identical to CordonedEQ.
+func Cordoned(v bool) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldCordoned, v))
+}
+
+// CordonReason applies equality check predicate on the "cordon_reason" field. It's identical to CordonReasonEQ.
+func CordonReason(v string) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldCordonReason, v))
+}
+
 // RackIDEQ applies the EQ predicate on the "rack_id" field.
 func RackIDEQ(v int) predicate.Node {
 	return predicate.Node(sql.FieldEQ(FieldRackID, v))
@@ -695,6 +705,81 @@ func LastSeenNotNil() predicate.Node {
 	return predicate.Node(sql.FieldNotNull(FieldLastSeen))
 }
 
+// CordonedEQ applies the EQ predicate on the "cordoned" field.
+func CordonedEQ(v bool) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldCordoned, v))
+}
+
+// CordonedNEQ applies the NEQ predicate on the "cordoned" field.
+func CordonedNEQ(v bool) predicate.Node {
+	return predicate.Node(sql.FieldNEQ(FieldCordoned, v))
+}
+
+// CordonReasonEQ applies the EQ predicate on the "cordon_reason" field.
+func CordonReasonEQ(v string) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldCordonReason, v))
+}
+
+// CordonReasonNEQ applies the NEQ predicate on the "cordon_reason" field.
+func CordonReasonNEQ(v string) predicate.Node {
+	return predicate.Node(sql.FieldNEQ(FieldCordonReason, v))
+}
+
+// CordonReasonIn applies the In predicate on the "cordon_reason" field.
+func CordonReasonIn(vs ...string) predicate.Node {
+	return predicate.Node(sql.FieldIn(FieldCordonReason, vs...))
+}
+
+// CordonReasonNotIn applies the NotIn predicate on the "cordon_reason" field.
+func CordonReasonNotIn(vs ...string) predicate.Node {
+	return predicate.Node(sql.FieldNotIn(FieldCordonReason, vs...))
+}
+
+// CordonReasonGT applies the GT predicate on the "cordon_reason" field.
+func CordonReasonGT(v string) predicate.Node {
+	return predicate.Node(sql.FieldGT(FieldCordonReason, v))
+}
+
+// CordonReasonGTE applies the GTE predicate on the "cordon_reason" field.
+func CordonReasonGTE(v string) predicate.Node {
+	return predicate.Node(sql.FieldGTE(FieldCordonReason, v))
+}
+
+// CordonReasonLT applies the LT predicate on the "cordon_reason" field.
+func CordonReasonLT(v string) predicate.Node {
+	return predicate.Node(sql.FieldLT(FieldCordonReason, v))
+}
+
+// CordonReasonLTE applies the LTE predicate on the "cordon_reason" field.
+func CordonReasonLTE(v string) predicate.Node {
+	return predicate.Node(sql.FieldLTE(FieldCordonReason, v))
+}
+
+// CordonReasonContains applies the Contains predicate on the "cordon_reason" field.
+func CordonReasonContains(v string) predicate.Node {
+	return predicate.Node(sql.FieldContains(FieldCordonReason, v))
+}
+
+// CordonReasonHasPrefix applies the HasPrefix predicate on the "cordon_reason" field.
+func CordonReasonHasPrefix(v string) predicate.Node {
+	return predicate.Node(sql.FieldHasPrefix(FieldCordonReason, v))
+}
+
+// CordonReasonHasSuffix applies the HasSuffix predicate on the "cordon_reason" field.
+func CordonReasonHasSuffix(v string) predicate.Node {
+	return predicate.Node(sql.FieldHasSuffix(FieldCordonReason, v))
+}
+
+// CordonReasonEqualFold applies the EqualFold predicate on the "cordon_reason" field.
+func CordonReasonEqualFold(v string) predicate.Node {
+	return predicate.Node(sql.FieldEqualFold(FieldCordonReason, v))
+}
+
+// CordonReasonContainsFold applies the ContainsFold predicate on the "cordon_reason" field.
+func CordonReasonContainsFold(v string) predicate.Node {
+	return predicate.Node(sql.FieldContainsFold(FieldCordonReason, v))
+}
+
 // HasRack applies the HasEdge predicate on the "rack" edge.
 func HasRack() predicate.Node {
 	return predicate.Node(func(s *sql.Selector) {
@@ -756,6 +841,29 @@ func HasNics() predicate.Node {
 func HasNicsWith(preds ...predicate.NIC) predicate.Node {
 	return predicate.Node(func(s *sql.Selector) {
 		step := newNicsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAllocations applies the HasEdge predicate on the "allocations" edge.
+func HasAllocations() predicate.Node {
+	return predicate.Node(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAllocationsWith applies the HasEdge predicate on the "allocations" edge with a given conditions (other predicates).
+func HasAllocationsWith(preds ...predicate.Allocation) predicate.Node {
+	return predicate.Node(func(s *sql.Selector) {
+		step := newAllocationsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

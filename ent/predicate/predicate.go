@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Allocation is the predicate function for allocation builders.
+type Allocation func(*sql.Selector)
+
+// Block is the predicate function for block builders.
+type Block func(*sql.Selector)
+
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
@@ -39,8 +45,14 @@ type Pod func(*sql.Selector)
 // Port is the predicate function for port builders.
 type Port func(*sql.Selector)
 
+// Quota is the predicate function for quota builders.
+type Quota func(*sql.Selector)
+
 // Rack is the predicate function for rack builders.
 type Rack func(*sql.Selector)
+
+// Reservation is the predicate function for reservation builders.
+type Reservation func(*sql.Selector)
 
 // Site is the predicate function for site builders.
 type Site func(*sql.Selector)

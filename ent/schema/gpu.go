@@ -35,6 +35,7 @@ func (GPU) Edges() []ent.Edge {
 		// node is the inverse of Node.gpus.
 		edge.From("node", Node.Type).Ref("gpus").Field("node_id").Unique().Required(),
 		edge.From("nvlink_domain", NVLinkDomain.Type).Ref("gpus").Field("nvlink_domain_id").Unique(),
+		edge.To("allocation", Allocation.Type).Unique(),
 	}
 }
 

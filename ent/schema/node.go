@@ -23,6 +23,8 @@ func (Node) Fields() []ent.Field {
 		field.String("state").Default("available").Comment("discovered, available, allocated, maintenance, failed, retired"),
 		field.String("provenance").Default("declared"),
 		field.Time("last_seen").Optional().Nillable(),
+		field.Bool("cordoned").Default(false).Comment("an operator keeps the node out of new blocks"),
+		field.String("cordon_reason").Default(""),
 	}
 }
 
@@ -33,6 +35,7 @@ func (Node) Edges() []ent.Edge {
 		edge.From("rack", Rack.Type).Ref("nodes").Field("rack_id").Unique().Required(),
 		edge.To("gpus", GPU.Type),
 		edge.To("nics", NIC.Type),
+		edge.To("allocations", Allocation.Type),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/railyard/railyard/internal/carve"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/inventory"
 	"github.com/railyard/railyard/internal/model"
@@ -28,15 +29,15 @@ func codeOf(err error) codes.Code {
 		return codes.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
 		return codes.DeadlineExceeded
-	case errors.Is(err, inventory.ErrNotFound):
+	case errors.Is(err, inventory.ErrNotFound), errors.Is(err, carve.ErrNotFound):
 		return codes.NotFound
 	case errors.Is(err, inventory.ErrAlreadyExists):
 		return codes.AlreadyExists
-	case errors.Is(err, inventory.ErrConflict):
+	case errors.Is(err, inventory.ErrConflict), errors.Is(err, carve.ErrStale):
 		return codes.FailedPrecondition
 	case errors.Is(err, errFindings):
 		return codes.FailedPrecondition
-	case errors.Is(err, inventory.ErrInvalid), errors.Is(err, errInvalid), errors.As(err, &fe),
+	case errors.Is(err, inventory.ErrInvalid), errors.Is(err, errInvalid), errors.Is(err, carve.ErrInvalid), errors.As(err, &fe),
 		errors.Is(err, fleetfile.ErrUnknownFormat), errors.Is(err, model.ErrBadIdentifier):
 		return codes.InvalidArgument
 	}

@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/railyard/railyard/internal/api"
+	"github.com/railyard/railyard/internal/carve"
+	"github.com/railyard/railyard/internal/carver"
 	"github.com/railyard/railyard/internal/inventory"
 	samples "github.com/railyard/railyard/inventory-samples"
 )
@@ -36,6 +38,8 @@ type Config struct {
 	Log *slog.Logger
 	// Ready, if set, is called with the bound address once serving.
 	Ready func(addr net.Addr)
+	// Carve is the carving engine's policy (sub-node blocks).
+	Carve carve.Policy
 }
 
 // Run serves until ctx is done, then stops gracefully.
@@ -63,9 +67,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	g := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
 	api.NewInventory(store).Register(g)
+	api.NewCarve(carver.New(store, cfg.Carve)).Register(g)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.InventoryService", healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus("railyard.v1.CarveService", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)
 

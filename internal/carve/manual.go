@@ -257,3 +257,19 @@ func (s *State) Release(name string) (*Plan, error) {
 	}
 	return &Plan{Op: "release", Before: b, Removed: b.Members}, nil
 }
+
+// CheckReservation verifies that a reservation's domain or nodes exist.
+func (s *State) CheckReservation(r model.Reservation) error {
+	_, err := s.topo.reservationNodes(r)
+	return err
+}
+
+// DefaultModel returns the fleet's GPU model when it has exactly one, or "".
+func (s *State) DefaultModel() string {
+	q := &search{s: s, t: s.topo, hi: int32(len(s.topo.nodes))}
+	req := Request{}
+	if s.resolveModel(&req, q) != nil {
+		return ""
+	}
+	return req.GPUModel
+}

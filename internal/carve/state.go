@@ -30,11 +30,11 @@ type Policy struct {
 
 // Reasons a node is not eligible, as counted in refusals.
 const (
-	whyInBlock     = "in a block"
-	whyCordoned    = "cordoned"
-	whyUnhealthy   = "with an unhealthy GPU"
-	whyReserved    = "reserved for another tenant"
-	whyOtherModel  = "with another GPU count"
+	whyInBlock    = "in a block"
+	whyCordoned   = "cordoned"
+	whyUnhealthy  = "with an unhealthy GPU"
+	whyReserved   = "reserved for another tenant"
+	whyOtherModel = "with another GPU count"
 )
 
 // State is the engine's in-memory index: the topology, which GPUs each
@@ -321,7 +321,6 @@ func cloneBlock(b *model.Block) model.Block {
 	}
 	return c
 }
-
 
 // sortedReasons renders a count per reason, largest first.
 func sortedReasons(m map[string]int) string {

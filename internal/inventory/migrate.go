@@ -62,10 +62,16 @@ func migrations(dia string) ([]migration, error) {
 // migrate applies the pending migrations, each in its own transaction with
 // its version recorded. On PostgreSQL an advisory lock keeps replicas that
 // start together from migrating twice.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context) error { return s.migrateTo(ctx, -1) }
+
+// migrateTo applies the pending migrations up to version upTo (-1: all).
+func (s *Store) migrateTo(ctx context.Context, upTo int) error {
 	ms, err := migrations(s.dialect)
 	if err != nil {
 		return err
+	}
+	if upTo >= 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -87,10 +93,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM railyard_migrations").Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current > len(ms) {
+	if current > len(ms) && upTo < 0 {
 		return fmt.Errorf("database schema version %d is newer than this railyard (%d): upgrade railyard", current, len(ms))
 	}
-	for _, m := range ms[current:] {
+	for _, m := range ms[min(current, len(ms)):] {
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return err

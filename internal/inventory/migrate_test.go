@@ -81,3 +81,40 @@ func TestMigrationsUpFromEmptyTwice(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationsUpgradeAPopulatedDatabase applies each migration to a
+// database that already holds a fleet written at the previous version,
+// and checks that the fleet survives.
+func TestMigrationsUpgradeAPopulatedDatabase(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openRaw(t, dsn)
+		if err := s.migrateTo(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			"INSERT INTO sites (id, name, description) VALUES (1, 's', '')",
+			"INSERT INTO pods (id, name, site_id) VALUES (1, 'p', 1)",
+			"INSERT INTO leaf_domains (id, name, pod_id) VALUES (1, 'l', 1)",
+			"INSERT INTO racks (id, name, leaf_domain_id) VALUES (1, 'r', 1)",
+			"INSERT INTO nodes (id, hostname, rack_id) VALUES (1, 'n1', 1)",
+			"INSERT INTO gpus (id, node_id, " + s.quoteIdent("index") + ") VALUES (1, 1, 0)",
+		} {
+			if _, err := s.db.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := s.migrate(ctx); err != nil {
+			t.Fatalf("upgrade: %v", err)
+		}
+		var host string
+		var cordoned bool
+		if err := s.db.QueryRowContext(ctx, "SELECT hostname, cordoned FROM nodes WHERE id = 1").Scan(&host, &cordoned); err != nil || host != "n1" || cordoned {
+			t.Fatalf("node after upgrade: %q cordoned=%v (%v)", host, cordoned, err)
+		}
+		var gpus int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM gpus WHERE node_id = 1").Scan(&gpus); err != nil || gpus != 1 {
+			t.Fatalf("GPUs after upgrade: %d (%v)", gpus, err)
+		}
+	})
+}

@@ -133,6 +133,14 @@ func parseDSN(dsn string) (driver, dia, conn string, err error) {
 // Dialect reports the database in use: "sqlite3" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
 
+// quoteIdent quotes an identifier that is a reserved word in SQL.
+func (s *Store) quoteIdent(name string) string {
+	if s.dialect == dialect.Postgres {
+		return `"` + name + `"`
+	}
+	return "`" + name + "`"
+}
+
 // Close closes the database.
 func (s *Store) Close() error {
 	s.client.Close()

@@ -1,0 +1,13 @@
+ALTER TABLE `nodes` ADD COLUMN `cordoned` bool NOT NULL DEFAULT (false);
+ALTER TABLE `nodes` ADD COLUMN `cordon_reason` text NOT NULL DEFAULT ('');
+CREATE TABLE `allocations` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `segment` integer NOT NULL DEFAULT (0), `block_id` integer NOT NULL, `gpu_id` integer NOT NULL, `node_id` integer NOT NULL, CONSTRAINT `allocations_blocks_allocations` FOREIGN KEY (`block_id`) REFERENCES `blocks` (`id`) ON DELETE NO ACTION, CONSTRAINT `allocations_gpus_allocation` FOREIGN KEY (`gpu_id`) REFERENCES `gpus` (`id`) ON DELETE NO ACTION, CONSTRAINT `allocations_nodes_allocations` FOREIGN KEY (`node_id`) REFERENCES `nodes` (`id`) ON DELETE NO ACTION);
+CREATE UNIQUE INDEX `allocations_gpu_id_key` ON `allocations` (`gpu_id`);
+CREATE INDEX `allocation_block_id` ON `allocations` (`block_id`);
+CREATE INDEX `allocation_node_id` ON `allocations` (`node_id`);
+CREATE TABLE `blocks` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `name` text NOT NULL, `gpu_model` text NOT NULL, `gpus` integer NOT NULL, `required` text NOT NULL DEFAULT ('site'), `preferred` text NOT NULL DEFAULT (''), `segment_nodes` integer NOT NULL DEFAULT (0), `segment_level` text NOT NULL DEFAULT (''), `priority` integer NOT NULL DEFAULT (0), `preemptible` bool NOT NULL DEFAULT (false), `generation` integer NOT NULL DEFAULT (1), `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `tenant_id` integer NOT NULL, CONSTRAINT `blocks_tenants_blocks` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE NO ACTION);
+CREATE UNIQUE INDEX `blocks_name_key` ON `blocks` (`name`);
+CREATE INDEX `block_tenant_id` ON `blocks` (`tenant_id`);
+CREATE TABLE `quotas` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `gpu_model` text NOT NULL, `gpus` integer NOT NULL, `tenant_id` integer NOT NULL, CONSTRAINT `quotas_tenants_quotas` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE NO ACTION);
+CREATE UNIQUE INDEX `quota_tenant_id_gpu_model` ON `quotas` (`tenant_id`, `gpu_model`);
+CREATE TABLE `reservations` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `name` text NOT NULL, `level` text NOT NULL DEFAULT (''), `domain` text NOT NULL DEFAULT (''), `nodes` json NULL, `note` text NOT NULL DEFAULT (''), `until` datetime NULL, `created_at` datetime NOT NULL, `tenant_id` integer NOT NULL, CONSTRAINT `reservations_tenants_reservations` FOREIGN KEY (`tenant_id`) REFERENCES `tenants` (`id`) ON DELETE NO ACTION);
+CREATE UNIQUE INDEX `reservations_name_key` ON `reservations` (`name`);
