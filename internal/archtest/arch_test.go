@@ -101,7 +101,6 @@ var rules = []rule{
 		"google.golang.org/grpc":   "the carving service is called by the API; it does not serve",
 		module + "/internal/api":   "the API calls the carving service, not the other way round",
 		module + "/proto/railyard": "the carving service speaks model types, not wire types",
-		module + "/ent":            "the carving service reaches the database through the store",
 	}},
 	{"internal/inventory", map[string]string{
 		"google.golang.org/grpc":   "the store knows nothing of the API",

@@ -9,6 +9,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
+
+	pb "github.com/railyard/railyard/proto/railyard/v1"
 )
 
 // codeWords spells gRPC codes the way people say them.
@@ -42,7 +44,9 @@ func codeInWords(c codes.Code) string {
 
 // rpcError turns an error from a call into one line for people: the
 // status code in words and the server's message, or, when the server
-// could not be reached, a hint about --server.
+// could not be reached, a hint about --server. A status that carries a
+// Refusal (a request the server understood but cannot place now) reads
+// as the request and its reasons, one a line; see refusalError.
 func (c *conn) rpcError(err error) error {
 	if err == nil {
 		return nil
@@ -50,6 +54,9 @@ func (c *conn) rpcError(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return err
+	}
+	if r := refusalOf(st); r != nil {
+		return &refusalError{code: st.Code(), message: st.Message(), refusal: r}
 	}
 	switch st.Code() {
 	case codes.Unavailable:
@@ -88,4 +95,58 @@ func isCanceled(ctx context.Context, err error) bool {
 		return false
 	}
 	return errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled
+}
+
+// refusalError is a call refused with a Refusal in its status details,
+// usually RESOURCE_EXHAUSTED from the carving API. It reads
+//
+//	cannot place 256 H100 GPUs (32 nodes) for acme within one leaf domain:
+//	  - quota: quota allows 128 more H100 GPUs for acme (holds 128 of 256)
+//	  - fragmented: the largest free leaf domain has 192 GPUs (24 nodes): lab-su01
+//
+// so that cobra prints it after "railyard: " with each reason on its own
+// line.
+type refusalError struct {
+	code    codes.Code
+	message string // the status message, used when the refusal has no request
+	refusal *pb.Refusal
+}
+
+func (e *refusalError) Error() string {
+	var b strings.Builder
+	if req := e.refusal.GetRequest(); req != "" {
+		b.WriteString("cannot place " + req)
+	} else {
+		b.WriteString(codeInWords(e.code))
+		if e.message != "" {
+			b.WriteString(": " + e.message)
+		}
+	}
+	reasons := e.refusal.GetReasons()
+	if len(reasons) > 0 {
+		b.WriteString(":")
+	}
+	for _, r := range reasons {
+		b.WriteString("\n  - ")
+		if r.GetCode() != "" {
+			b.WriteString(r.GetCode() + ": ")
+		}
+		b.WriteString(oneLine(r.GetMessage()))
+	}
+	return b.String()
+}
+
+// refusalOf returns the first Refusal in st's details, or nil.
+func refusalOf(st *status.Status) *pb.Refusal {
+	for _, d := range st.Details() {
+		if r, ok := d.(*pb.Refusal); ok {
+			return r
+		}
+	}
+	return nil
+}
+
+// oneLine folds line breaks in s into spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
