@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sort"
 	"time"
 
 	"github.com/railyard/railyard/ent"
+	"github.com/railyard/railyard/ent/allocation"
+	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/internal/model"
 )
 
@@ -58,6 +63,9 @@ func (s *Store) Import(ctx context.Context, f *model.Fleet, opts ImportOptions) 
 			return err
 		}
 		p := newImportPlan(old, flatten(f), opts)
+		if err := s.checkAllocated(ctx, tx, p); err != nil {
+			return err
+		}
 		res = p.result(s.now())
 		if opts.DryRun || len(res.Changes) == 0 {
 			return nil
@@ -354,4 +362,43 @@ func writeChanges(ctx context.Context, tx *ent.Tx, cs []model.Change) ([]int64, 
 		}
 	}
 	return seqs, nil
+}
+
+// checkAllocated refuses a plan that deletes a GPU (or a node with its
+// GPUs) that a block holds: the block must be shrunk, swapped or released
+// first.
+func (s *Store) checkAllocated(ctx context.Context, tx *ent.Tx, p *importPlan) error {
+	var gone []string
+	for _, o := range p.ops {
+		if o.verb == model.OpDelete && o.kind == model.KindGPU {
+			gone = append(gone, o.key)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	hosts := map[string]bool{}
+	for _, k := range gone {
+		host, _, _ := strings.Cut(k, "/")
+		hosts[host] = true
+	}
+	held := map[string]string{}
+	names := slices.Sorted(maps.Keys(hosts))
+	for start := 0; start < len(names); start += 500 {
+		as, err := tx.Allocation.Query().
+			Where(allocation.HasNodeWith(node.HostnameIn(names[start:min(start+500, len(names))]...))).
+			WithGpu().WithNode().WithBlock().All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			held[gpuKey(a.Edges.Node.Hostname, a.Edges.Gpu.Index)] = a.Edges.Block.Name
+		}
+	}
+	for _, k := range gone {
+		if b, ok := held[k]; ok {
+			return fmt.Errorf("%w: the file removes GPU %s, which block %s holds; shrink, swap or release the block first", ErrInvalid, k, b)
+		}
+	}
+	return nil
 }
