@@ -1,8 +1,9 @@
 // Package cli implements the railyard command tree for operations
-// engineers: get, describe, import, export, validate, watch and completion.
+// engineers: get, describe, import, export, validate, watch and completion
+// over the inventory, and tenant, carve, cordon and uncordon over carving.
 //
-// The CLI is a thin gRPC client of railyard.v1.InventoryService; it never
-// opens the database. The server address comes from --server, else the
+// The CLI is a thin gRPC client of railyard.v1.InventoryService and
+// railyard.v1.CarveService; it never opens the database. The server address comes from --server, else the
 // RAILYARD_SERVER environment variable, else DefaultServer. Output is a
 // table for people, or JSON or YAML (-o) for scripts: lists print as one
 // JSON array (or YAML sequence) of the API messages with their proto field
@@ -11,5 +12,7 @@
 // Errors are printed by cobra as one line, "railyard: <reason>", and the
 // command exits 1. gRPC status errors read "railyard: <code in words>:
 // <message>", and an unreachable server says so and how to point the CLI
-// elsewhere.
+// elsewhere. A status that carries a Refusal (a carve the server cannot
+// place now) prints the request and then each reason, code first, on its
+// own line.
 package cli
