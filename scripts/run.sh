@@ -25,6 +25,11 @@ on $LISTEN. In another terminal, try:
   $BIN validate
   $BIN export -f csv | head -3
   $BIN import inventory-samples/spreadsheet.csv --dry-run
+  $BIN carve acme --gpus 64 --within leaf          # a 64-GPU block in one leaf domain
+  $BIN tenant quota globex H100-SXM5-80GB=128
+  $BIN carve globex --gpus 256 --within leaf        # refused, and told why in numbers
+  $BIN carve list
+  $BIN carve capacity
   $BIN watch
 
 Press Ctrl-C to stop.

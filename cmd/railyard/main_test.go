@@ -159,3 +159,38 @@ func TestServeRestartKeepsInventory(t *testing.T) {
 		t.Errorf("node history changed across a restart:\nbefore:\n%s\nafter:\n%s", seq, again)
 	}
 }
+
+// TestCarveTour runs the README's carving tour against a real server: a
+// block in one leaf domain, and a refusal that explains itself.
+func TestCarveTour(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "railyard.db")
+	addr := serve(t, "--db", db, "--sample", "lab-1su")
+
+	out := mustRun(t, addr, "carve", "acme", "--gpus", "64", "--within", "leaf")
+	if !strings.Contains(out, "block acme-1: 64 H100-SXM5-80GB GPUs (8 nodes) for acme") || !strings.Contains(out, "leaf 1 (bound 1)") {
+		t.Errorf("carve output:\n%s", out)
+	}
+	mustRun(t, addr, "tenant", "quota", "globex", "H100-SXM5-80GB=128")
+	_, errOut, err := run(addr, "carve", "globex", "--gpus", "256", "--within", "leaf")
+	if err == nil {
+		t.Fatal("carving 256 GPUs with 192 free and a quota of 128 succeeded")
+	}
+	for _, want := range []string{
+		"cannot place 256 H100-SXM5-80GB GPUs (32 nodes) for globex within one leaf domain",
+		"quota: quota allows 128 more H100-SXM5-80GB GPUs for globex (holds 0 of 128)",
+		"capacity: only 192 H100-SXM5-80GB GPUs (24 nodes) are free",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("refusal lacks %q:\n%s", want, errOut)
+		}
+	}
+	// The refusal changed nothing.
+	var blocks []map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, addr, "carve", "list", "-o", "json")), &blocks); err != nil {
+		t.Fatal(err)
+	}
+	if len(blocks) != 1 {
+		t.Fatalf("%d blocks after one carve and one refusal", len(blocks))
+	}
+	mustRun(t, addr, "carve", "release", "acme-1")
+}
