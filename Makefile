@@ -7,7 +7,7 @@ GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 PROTOC_GEN_GO_VERSION      := v1.36.11
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: build run test test-short fuzz bench proto generate check-generated tools samples
+.PHONY: build run test test-short fuzz bench bench-carve proto generate check-generated tools samples
 
 build:
 	$(GO) build -o $(BIN) ./cmd/railyard
@@ -44,3 +44,10 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/inventory/ ./internal/api/
+
+# bench-carve replays request traces against the carving engine and the
+# baselines (internal/carvebench), writes bench-results/carve.json and
+# prints a table and the acceptance bars; CARVEBENCH_FLAGS=-check fails on a
+# missed bar.
+bench-carve:
+	$(GO) run ./internal/carvebench/cmd/carvebench -out bench-results/carve.json $(CARVEBENCH_FLAGS)
