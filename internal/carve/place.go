@@ -140,9 +140,12 @@ func (q *search) domRange(l Level) (int32, int32) {
 // cost ranks a domain that can hold a request: fewer child domains, then
 // least free capacity left over (best fit), then the fullest parent and
 // grandparent (so whole domains stay whole), then position.
-type cost struct{ span, leftover, pcap, gcap, idx int32 }
+type cost struct{ broken, span, leftover, pcap, gcap, idx int32 }
 
 func (a cost) less(b cost) bool {
+	if a.broken != b.broken {
+		return a.broken < b.broken
+	}
 	if a.span != b.span {
 		return a.span < b.span
 	}
@@ -162,6 +165,12 @@ func (q *search) costOf(l Level, d, k int32) cost {
 	c := cost{leftover: q.cap[l][d] - k, idx: d}
 	if l >= LevelLeaf {
 		c.span = q.childSpan(l, d, k)
+	}
+	// A block that spans NVLink domains anyway keeps whole leaf domains
+	// whole before it saves NVLink domains; above the leaf level, the leaf
+	// span comes first.
+	if l == LevelLeaf && c.leftover > 0 && q.whole(l, d) {
+		c.broken = 1
 	}
 	if l < LevelSite {
 		p := q.t.doms[l][d].parent
