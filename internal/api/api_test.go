@@ -6,16 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/fleetgen"
@@ -24,30 +20,12 @@ import (
 	pb "github.com/railyard/railyard/proto/railyard/v1"
 )
 
-// serve starts the inventory service on an in-process listener over a
-// fresh SQLite store and returns a client.
+// serve starts the services on an in-process listener over a fresh
+// SQLite store and returns an inventory client.
 func serve(t testing.TB) (pb.InventoryServiceClient, *inventory.Store) {
 	t.Helper()
-	st, err := inventory.Open(context.Background(), "sqlite:"+t.TempDir()+"/api.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis := bufconn.Listen(1 << 20)
-	g := grpc.NewServer()
-	NewInventory(st).Register(g)
-	go g.Serve(lis)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(context.Context, string) (net.Conn, error) { return lis.Dial() }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		g.Stop()
-		st.Close()
-	})
-	return pb.NewInventoryServiceClient(conn), st
+	r := startReplica(t, "sqlite:"+t.TempDir()+"/api.db")
+	return r.inv, r.store
 }
 
 func importBytes(t testing.TB, c pb.InventoryServiceClient, filename string, data []byte, dryRun bool) (*pb.ImportResponse, error) {

@@ -114,11 +114,7 @@ func (s *Carve) ListQuotas(ctx context.Context, r *pb.ListQuotasRequest) (*pb.Li
 	}
 	out := &pb.ListQuotasResponse{}
 	for _, q := range qs {
-		used, err := s.svc.Used(ctx, q.Tenant, q.GPUModel)
-		if err != nil {
-			return nil, toStatus(err)
-		}
-		out.Quotas = append(out.Quotas, &pb.Quota{Tenant: q.Tenant, GpuModel: q.GPUModel, Gpus: int32(q.GPUs), Used: int32(used)})
+		out.Quotas = append(out.Quotas, &pb.Quota{Tenant: q.Tenant, GpuModel: q.GPUModel, Gpus: int32(q.GPUs), Used: int32(q.Used)})
 	}
 	return out, nil
 }

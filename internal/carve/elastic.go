@@ -174,12 +174,7 @@ func (s *State) growSubNode(b *model.Block, q *search, gpus, left int) (*Plan, e
 		}
 	}
 	after := cloneBlock(b)
-	for x := 0; gpus > 0; x++ {
-		if taken&(1<<x) == 0 {
-			after.Members[0].GPUs = append(after.Members[0].GPUs, x)
-			gpus--
-		}
-	}
+	after.Members[0].GPUs = append(after.Members[0].GPUs, freeGPUs(taken, gpus)...)
 	slices.Sort(after.Members[0].GPUs)
 	return q.resized(b, &after, nil, "grow")
 }

@@ -1,6 +1,7 @@
 package carve
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -185,7 +186,7 @@ func (q *search) resized(before *model.Block, after *model.Block, add []int32, o
 	}
 	after.Members = append(after.Members, added...)
 	slices.SortFunc(after.Members, func(a, b model.BlockMember) int {
-		return cmpInt(q.t.byName[a.Node], q.t.byName[b.Node])
+		return cmp.Compare(q.t.byName[a.Node], q.t.byName[b.Node])
 	})
 	after.GPUs = 0
 	for _, m := range after.Members {
@@ -215,16 +216,6 @@ func (q *search) resized(before *model.Block, after *model.Block, add []int32, o
 		}
 	}
 	return p, nil
-}
-
-func cmpInt(a, b int32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // searchFor sets up a search with an existing block's tenant, model and

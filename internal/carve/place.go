@@ -701,13 +701,7 @@ func (q *search) placeSubNode(req *Request) (*Plan, error) {
 	if best < 0 {
 		return nil, q.refuse(req, 0, q.s.quotaLeft(req.Tenant, req.GPUModel))
 	}
-	taken := q.s.used[best] | q.s.bad[best]
-	var gpus []int
-	for x := 0; len(gpus) < g; x++ {
-		if taken&(1<<x) == 0 {
-			gpus = append(gpus, x)
-		}
-	}
+	gpus := freeGPUs(q.s.used[best]|q.s.bad[best], g)
 	b := &model.Block{
 		Name: req.Block, Tenant: req.Tenant, GPUModel: req.GPUModel, GPUs: g,
 		Required: LevelNVLink.String(), Preferred: req.Preferred.String(),

@@ -153,9 +153,6 @@ func (t *Topology) reservationNodes(r model.Reservation) ([]int32, error) {
 // Topology returns the state's topology.
 func (s *State) Topology() *Topology { return s.topo }
 
-// Policy returns the engine's policy.
-func (s *State) Policy() Policy { return s.policy }
-
 // Block returns a copy of the named block.
 func (s *State) Block(name string) (model.Block, bool) {
 	b, ok := s.blocks[name]
@@ -201,14 +198,6 @@ func (s *State) Owners(i int) []string { return s.owners[i] }
 // Usable reports whether node i may be handed out at all (state,
 // cordon, health), regardless of blocks and reservations; if not, why.
 func (s *State) Usable(i int) (bool, string) { return s.why[i] == "", s.why[i] }
-
-// ReservedFor returns the tenant node i is reserved for, or "".
-func (s *State) ReservedFor(i int) string {
-	if r := s.reserved[i]; r >= 0 {
-		return s.resv[r].Tenant
-	}
-	return ""
-}
 
 // Clone returns an independent copy, for what-if planning.
 func (s *State) Clone() *State {

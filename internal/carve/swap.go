@@ -1,6 +1,7 @@
 package carve
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -65,7 +66,7 @@ func (s *State) Swap(name, node string) (*Plan, error) {
 	}
 	after.Members[j] = model.BlockMember{Node: s.topo.nodes[spare].name, GPUs: gpus, Segment: m.Segment}
 	slices.SortFunc(after.Members, func(x, y model.BlockMember) int {
-		return cmpInt(s.topo.byName[x.Node], s.topo.byName[y.Node])
+		return cmp.Compare(s.topo.byName[x.Node], s.topo.byName[y.Node])
 	})
 	after.Generation = b.Generation + 1
 	p := &Plan{Op: "swap", Before: b, After: &after, Removed: []model.BlockMember{m}, Added: []model.BlockMember{after.Members[slices.IndexFunc(after.Members, func(x model.BlockMember) bool { return x.Node == s.topo.nodes[spare].name })]}}
@@ -105,6 +106,7 @@ func (q *search) subNodeSpare(i int32, g int, limit Level) (int32, Level) {
 	return -1, 0
 }
 
+// freeGPUs returns the lowest g GPU indexes not in taken.
 func freeGPUs(taken uint64, g int) []int {
 	var out []int
 	for x := 0; len(out) < g; x++ {

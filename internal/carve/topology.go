@@ -167,8 +167,5 @@ func (t *Topology) DomainNodes(l Level, d int) (first, end int) {
 // DomainName returns the name of domain d at level l.
 func (t *Topology) DomainName(l Level, d int) string { return t.doms[l][d].name }
 
-// GPUModel returns node i's GPU model; GPUs its GPU count.
-func (t *Topology) GPUModel(i int) string { return t.nodes[i].model }
-
 // GPUs returns node i's GPU count.
 func (t *Topology) GPUs(i int) int { return t.nodes[i].gpus }

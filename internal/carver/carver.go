@@ -402,9 +402,26 @@ func (s *Service) Cordon(ctx context.Context, who Caller, node string, cordoned 
 	}, nil)
 }
 
-// Quotas lists quotas, of one tenant or all.
-func (s *Service) Quotas(ctx context.Context, tenant string) ([]model.Quota, error) {
-	return s.store.Quotas(ctx, tenant)
+// QuotaUse is a quota with the GPUs the tenant holds under it.
+type QuotaUse struct {
+	model.Quota
+	Used int
+}
+
+// Quotas lists quotas, of one tenant or all, with what each tenant holds.
+func (s *Service) Quotas(ctx context.Context, tenant string) ([]QuotaUse, error) {
+	qs, err := s.store.Quotas(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QuotaUse, len(qs))
+	err = s.read(ctx, func(st *carve.State) error {
+		for i, q := range qs {
+			out[i] = QuotaUse{q, st.Used(q.Tenant, q.GPUModel)}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Reservations lists reservations.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/railyard/railyard/proto/railyard/v1"
@@ -46,6 +47,26 @@ const actorHeader = "x-railyard-actor"
 // API and a context limited by --timeout that names the actor. An RPC
 // error that f returns reads as rpcError makes it; f may turn errors into
 // words itself with c.rpcError, which leaves such errors alone.
+// act runs a call whose reply carries nothing to show: JSON and YAML print
+// the reply, a table prints done.
+func (o *options) act(cmd *cobra.Command, call func(ctx context.Context, cs pb.CarveServiceClient) (proto.Message, error), done string) error {
+	p, err := o.printer(cmd)
+	if err != nil {
+		return err
+	}
+	return o.carveCall(cmd, func(ctx context.Context, _ *conn, cs pb.CarveServiceClient) error {
+		resp, err := call(ctx, cs)
+		if err != nil {
+			return err
+		}
+		if !p.table() {
+			return p.printMessage(resp)
+		}
+		fmt.Fprintln(p.w, done)
+		return nil
+	})
+}
+
 func (o *options) carveCall(cmd *cobra.Command, f func(ctx context.Context, c *conn, cs pb.CarveServiceClient) error) error {
 	c, err := o.dial()
 	if err != nil {
@@ -524,21 +545,9 @@ func newUnreserveCommand(o *options) *cobra.Command {
 			return names, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := o.printer(cmd)
-			if err != nil {
-				return err
-			}
-			return o.carveCall(cmd, func(ctx context.Context, _ *conn, cs pb.CarveServiceClient) error {
-				resp, err := cs.Unreserve(ctx, &pb.UnreserveRequest{Name: args[0]})
-				if err != nil {
-					return err
-				}
-				if !p.table() {
-					return p.printMessage(resp)
-				}
-				fmt.Fprintf(p.w, "reservation %s removed\n", args[0])
-				return nil
-			})
+			return o.act(cmd, func(ctx context.Context, cs pb.CarveServiceClient) (proto.Message, error) {
+				return cs.Unreserve(ctx, &pb.UnreserveRequest{Name: args[0]})
+			}, "reservation "+args[0]+" removed")
 		},
 	}
 }
@@ -602,25 +611,13 @@ func newCordonCommand(o *options, cordon bool) *cobra.Command {
 		Short: "Keep a node out of new blocks (blocks holding it keep it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := o.printer(cmd)
-			if err != nil {
-				return err
+			done := "node " + args[0] + " cordoned"
+			if !cordon {
+				done = "node " + args[0] + " uncordoned"
 			}
-			return o.carveCall(cmd, func(ctx context.Context, _ *conn, cs pb.CarveServiceClient) error {
-				resp, err := cs.Cordon(ctx, &pb.CordonRequest{Node: args[0], Cordoned: cordon, Reason: reason})
-				if err != nil {
-					return err
-				}
-				if !p.table() {
-					return p.printMessage(resp)
-				}
-				if cordon {
-					fmt.Fprintf(p.w, "node %s cordoned\n", args[0])
-				} else {
-					fmt.Fprintf(p.w, "node %s uncordoned\n", args[0])
-				}
-				return nil
-			})
+			return o.act(cmd, func(ctx context.Context, cs pb.CarveServiceClient) (proto.Message, error) {
+				return cs.Cordon(ctx, &pb.CordonRequest{Node: args[0], Cordoned: cordon, Reason: reason})
+			}, done)
 		},
 	}
 	if cordon {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/railyard/railyard/proto/railyard/v1"
 )
@@ -140,21 +141,9 @@ func newTenantDeleteCommand(o *options) *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: o.completeTenantArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := o.printer(cmd)
-			if err != nil {
-				return err
-			}
-			return o.carveCall(cmd, func(ctx context.Context, _ *conn, cs pb.CarveServiceClient) error {
-				resp, err := cs.DeleteTenant(ctx, &pb.DeleteTenantRequest{Name: args[0]})
-				if err != nil {
-					return err
-				}
-				if !p.table() {
-					return p.printMessage(resp)
-				}
-				fmt.Fprintf(p.w, "tenant %s deleted\n", args[0])
-				return nil
-			})
+			return o.act(cmd, func(ctx context.Context, cs pb.CarveServiceClient) (proto.Message, error) {
+				return cs.DeleteTenant(ctx, &pb.DeleteTenantRequest{Name: args[0]})
+			}, "tenant "+args[0]+" deleted")
 		},
 	}
 }

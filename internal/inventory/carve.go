@@ -22,6 +22,15 @@ import (
 	"github.com/railyard/railyard/internal/model"
 )
 
+// tenantNamed looks a tenant up by name, inside a write.
+func tenantNamed(ctx context.Context, tx *ent.Tx, name string) (*ent.Tenant, error) {
+	t, err := tx.Tenant.Query().Where(tenant.Name(name)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: tenant %q does not exist", ErrNotFound, name)
+	}
+	return t, err
+}
+
 // CarveSnapshot reads what the carving engine needs, in a handful of
 // queries, together with the history sequence number it reflects.
 func (s *Store) CarveSnapshot(ctx context.Context) (*model.CarveSnapshot, int64, error) {
@@ -54,7 +63,7 @@ func (s *Store) CarveSnapshot(ctx context.Context) (*model.CarveSnapshot, int64,
 
 // readTx runs fn in a read transaction, so that its queries see one state.
 func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect != "sqlite3"})
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect == dialect.Postgres})
 	if err != nil {
 		return err
 	}
@@ -360,10 +369,7 @@ func (s *Store) commitBlock(ctx context.Context, tx *ent.Tx, c BlockChange, now 
 	}
 	a := c.After
 	if c.Before == nil {
-		t, err := tx.Tenant.Query().Where(tenant.Name(a.Tenant)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return fmt.Errorf("%w: tenant %q does not exist", ErrNotFound, a.Tenant)
-		}
+		t, err := tenantNamed(ctx, tx, a.Tenant)
 		if err != nil {
 			return err
 		}
@@ -530,10 +536,7 @@ func (s *Store) CreateTenant(ctx context.Context, t model.Tenant, opts WriteOpti
 // reservations.
 func (s *Store) DeleteTenant(ctx context.Context, name string, opts WriteOptions) (WriteResult, error) {
 	return s.write(ctx, opts, func(tx *ent.Tx) ([]model.Change, error) {
-		t, err := tx.Tenant.Query().Where(tenant.Name(name)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: tenant %q does not exist", ErrNotFound, name)
-		}
+		t, err := tenantNamed(ctx, tx, name)
 		if err != nil {
 			return nil, err
 		}
@@ -575,10 +578,7 @@ func (s *Store) SetQuota(ctx context.Context, q model.Quota, opts WriteOptions) 
 		return WriteResult{}, fmt.Errorf("%w: a quota needs a GPU model", ErrInvalid)
 	}
 	return s.write(ctx, opts, func(tx *ent.Tx) ([]model.Change, error) {
-		t, err := tx.Tenant.Query().Where(tenant.Name(q.Tenant)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: tenant %q does not exist", ErrNotFound, q.Tenant)
-		}
+		t, err := tenantNamed(ctx, tx, q.Tenant)
 		if err != nil {
 			return nil, err
 		}
@@ -623,10 +623,7 @@ func (s *Store) CreateReservation(ctx context.Context, r model.Reservation, opts
 		return WriteResult{}, fmt.Errorf("%w: a reservation needs a name and a domain or nodes", ErrInvalid)
 	}
 	return s.write(ctx, opts, func(tx *ent.Tx) ([]model.Change, error) {
-		t, err := tx.Tenant.Query().Where(tenant.Name(r.Tenant)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: tenant %q does not exist", ErrNotFound, r.Tenant)
-		}
+		t, err := tenantNamed(ctx, tx, r.Tenant)
 		if err != nil {
 			return nil, err
 		}

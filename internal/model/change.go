@@ -48,7 +48,8 @@ type Change struct {
 	// Subject is the node or switch the record belongs to, so that a
 	// device's history includes its parts; empty for other records.
 	Subject string `json:"subject,omitempty"`
-	// Peer is, for a link, the device at its other end.
+	// Peer is, for a link, the device at its other end; for a block, the
+	// carving operation (carve, grow, shrink, swap, move, release).
 	Peer   string          `json:"peer,omitempty"`
 	Op     ChangeOp        `json:"op"`
 	Before json.RawMessage `json:"before,omitempty"`
