@@ -26,6 +26,7 @@ import (
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
+	"github.com/railyard/railyard/ent/observation"
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
 	"github.com/railyard/railyard/ent/quota"
@@ -62,6 +63,8 @@ type Client struct {
 	NetworkSwitch *NetworkSwitchClient
 	// Node is the client for interacting with the Node builders.
 	Node *NodeClient
+	// Observation is the client for interacting with the Observation builders.
+	Observation *ObservationClient
 	// Pod is the client for interacting with the Pod builders.
 	Pod *PodClient
 	// Port is the client for interacting with the Port builders.
@@ -98,6 +101,7 @@ func (c *Client) init() {
 	c.NVLinkDomain = NewNVLinkDomainClient(c.config)
 	c.NetworkSwitch = NewNetworkSwitchClient(c.config)
 	c.Node = NewNodeClient(c.config)
+	c.Observation = NewObservationClient(c.config)
 	c.Pod = NewPodClient(c.config)
 	c.Port = NewPortClient(c.config)
 	c.Quota = NewQuotaClient(c.config)
@@ -208,6 +212,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NVLinkDomain:  NewNVLinkDomainClient(cfg),
 		NetworkSwitch: NewNetworkSwitchClient(cfg),
 		Node:          NewNodeClient(cfg),
+		Observation:   NewObservationClient(cfg),
 		Pod:           NewPodClient(cfg),
 		Port:          NewPortClient(cfg),
 		Quota:         NewQuotaClient(cfg),
@@ -245,6 +250,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NVLinkDomain:  NewNVLinkDomainClient(cfg),
 		NetworkSwitch: NewNetworkSwitchClient(cfg),
 		Node:          NewNodeClient(cfg),
+		Observation:   NewObservationClient(cfg),
 		Pod:           NewPodClient(cfg),
 		Port:          NewPortClient(cfg),
 		Quota:         NewQuotaClient(cfg),
@@ -282,8 +288,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Allocation, c.Block, c.Change, c.Fabric, c.GPU, c.LeafDomain, c.Link, c.NIC,
-		c.NVLinkDomain, c.NetworkSwitch, c.Node, c.Pod, c.Port, c.Quota, c.Rack,
-		c.Reservation, c.Site, c.Tenant,
+		c.NVLinkDomain, c.NetworkSwitch, c.Node, c.Observation, c.Pod, c.Port, c.Quota,
+		c.Rack, c.Reservation, c.Site, c.Tenant,
 	} {
 		n.Use(hooks...)
 	}
@@ -294,8 +300,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Allocation, c.Block, c.Change, c.Fabric, c.GPU, c.LeafDomain, c.Link, c.NIC,
-		c.NVLinkDomain, c.NetworkSwitch, c.Node, c.Pod, c.Port, c.Quota, c.Rack,
-		c.Reservation, c.Site, c.Tenant,
+		c.NVLinkDomain, c.NetworkSwitch, c.Node, c.Observation, c.Pod, c.Port, c.Quota,
+		c.Rack, c.Reservation, c.Site, c.Tenant,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -326,6 +332,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.NetworkSwitch.mutate(ctx, m)
 	case *NodeMutation:
 		return c.Node.mutate(ctx, m)
+	case *ObservationMutation:
+		return c.Observation.mutate(ctx, m)
 	case *PodMutation:
 		return c.Pod.mutate(ctx, m)
 	case *PortMutation:
@@ -2288,6 +2296,139 @@ func (c *NodeClient) mutate(ctx context.Context, m *NodeMutation) (Value, error)
 	}
 }
 
+// ObservationClient is a client for the Observation schema.
+type ObservationClient struct {
+	config
+}
+
+// NewObservationClient returns a client for the Observation from the given config.
+func NewObservationClient(c config) *ObservationClient {
+	return &ObservationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `observation.Hooks(f(g(h())))`.
+func (c *ObservationClient) Use(hooks ...Hook) {
+	c.hooks.Observation = append(c.hooks.Observation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `observation.Intercept(f(g(h())))`.
+func (c *ObservationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Observation = append(c.inters.Observation, interceptors...)
+}
+
+// Create returns a builder for creating a Observation entity.
+func (c *ObservationClient) Create() *ObservationCreate {
+	mutation := newObservationMutation(c.config, OpCreate)
+	return &ObservationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Observation entities.
+func (c *ObservationClient) CreateBulk(builders ...*ObservationCreate) *ObservationCreateBulk {
+	return &ObservationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ObservationClient) MapCreateBulk(slice any, setFunc func(*ObservationCreate, int)) *ObservationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ObservationCreateBulk{err: fmt.Errorf("calling to ObservationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ObservationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ObservationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Observation.
+func (c *ObservationClient) Update() *ObservationUpdate {
+	mutation := newObservationMutation(c.config, OpUpdate)
+	return &ObservationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ObservationClient) UpdateOne(_m *Observation) *ObservationUpdateOne {
+	mutation := newObservationMutation(c.config, OpUpdateOne, withObservation(_m))
+	return &ObservationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ObservationClient) UpdateOneID(id int) *ObservationUpdateOne {
+	mutation := newObservationMutation(c.config, OpUpdateOne, withObservationID(id))
+	return &ObservationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Observation.
+func (c *ObservationClient) Delete() *ObservationDelete {
+	mutation := newObservationMutation(c.config, OpDelete)
+	return &ObservationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ObservationClient) DeleteOne(_m *Observation) *ObservationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ObservationClient) DeleteOneID(id int) *ObservationDeleteOne {
+	builder := c.Delete().Where(observation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ObservationDeleteOne{builder}
+}
+
+// Query returns a query builder for Observation.
+func (c *ObservationClient) Query() *ObservationQuery {
+	return &ObservationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeObservation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Observation entity by its id.
+func (c *ObservationClient) Get(ctx context.Context, id int) (*Observation, error) {
+	return c.Query().Where(observation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ObservationClient) GetX(ctx context.Context, id int) *Observation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ObservationClient) Hooks() []Hook {
+	return c.hooks.Observation
+}
+
+// Interceptors returns the client interceptors.
+func (c *ObservationClient) Interceptors() []Interceptor {
+	return c.inters.Observation
+}
+
+func (c *ObservationClient) mutate(ctx context.Context, m *ObservationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ObservationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ObservationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ObservationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ObservationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Observation mutation op: %q", m.Op())
+	}
+}
+
 // PodClient is a client for the Pod schema.
 type PodClient struct {
 	config
@@ -3511,12 +3652,12 @@ func (c *TenantClient) mutate(ctx context.Context, m *TenantMutation) (Value, er
 type (
 	hooks struct {
 		Allocation, Block, Change, Fabric, GPU, LeafDomain, Link, NIC, NVLinkDomain,
-		NetworkSwitch, Node, Pod, Port, Quota, Rack, Reservation, Site,
+		NetworkSwitch, Node, Observation, Pod, Port, Quota, Rack, Reservation, Site,
 		Tenant []ent.Hook
 	}
 	inters struct {
 		Allocation, Block, Change, Fabric, GPU, LeafDomain, Link, NIC, NVLinkDomain,
-		NetworkSwitch, Node, Pod, Port, Quota, Rack, Reservation, Site,
+		NetworkSwitch, Node, Observation, Pod, Port, Quota, Rack, Reservation, Site,
 		Tenant []ent.Interceptor
 	}
 )

@@ -23,6 +23,7 @@ import (
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
+	"github.com/railyard/railyard/ent/observation"
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
 	"github.com/railyard/railyard/ent/quota"
@@ -101,6 +102,7 @@ func checkColumn(t, c string) error {
 			nvlinkdomain.Table:  nvlinkdomain.ValidColumn,
 			networkswitch.Table: networkswitch.ValidColumn,
 			node.Table:          node.ValidColumn,
+			observation.Table:   observation.ValidColumn,
 			pod.Table:           pod.ValidColumn,
 			port.Table:          port.ValidColumn,
 			quota.Table:         quota.ValidColumn,

@@ -28,6 +28,8 @@ type Link struct {
 	Provenance string `json:"provenance,omitempty"`
 	// LastSeen holds the value of the "last_seen" field.
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// discovery has not seen it for longer than the stale threshold
+	Stale bool `json:"stale,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LinkQuery when eager-loading is set.
 	Edges        LinkEdges `json:"edges"`
@@ -72,6 +74,8 @@ func (*Link) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case link.FieldStale:
+			values[i] = new(sql.NullBool)
 		case link.FieldID, link.FieldAID, link.FieldBID:
 			values[i] = new(sql.NullInt64)
 		case link.FieldKey, link.FieldProvenance:
@@ -129,6 +133,12 @@ func (_m *Link) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastSeen = new(time.Time)
 				*_m.LastSeen = value.Time
+			}
+		case link.FieldStale:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field stale", values[i])
+			} else if value.Valid {
+				_m.Stale = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -192,6 +202,9 @@ func (_m *Link) String() string {
 		builder.WriteString("last_seen=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("stale=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Stale))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -67,6 +67,20 @@ func (_c *LinkCreate) SetNillableLastSeen(v *time.Time) *LinkCreate {
 	return _c
 }
 
+// SetStale sets the "stale" field.
+func (_c *LinkCreate) SetStale(v bool) *LinkCreate {
+	_c.mutation.SetStale(v)
+	return _c
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_c *LinkCreate) SetNillableStale(v *bool) *LinkCreate {
+	if v != nil {
+		_c.SetStale(*v)
+	}
+	return _c
+}
+
 // SetA sets the "a" edge to the Port entity.
 func (_c *LinkCreate) SetA(v *Port) *LinkCreate {
 	return _c.SetAID(v.ID)
@@ -116,6 +130,10 @@ func (_c *LinkCreate) defaults() {
 		v := link.DefaultProvenance
 		_c.mutation.SetProvenance(v)
 	}
+	if _, ok := _c.mutation.Stale(); !ok {
+		v := link.DefaultStale
+		_c.mutation.SetStale(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -136,6 +154,9 @@ func (_c *LinkCreate) check() error {
 	}
 	if _, ok := _c.mutation.Provenance(); !ok {
 		return &ValidationError{Name: "provenance", err: errors.New(`ent: missing required field "Link.provenance"`)}
+	}
+	if _, ok := _c.mutation.Stale(); !ok {
+		return &ValidationError{Name: "stale", err: errors.New(`ent: missing required field "Link.stale"`)}
 	}
 	if len(_c.mutation.AIDs()) == 0 {
 		return &ValidationError{Name: "a", err: errors.New(`ent: missing required edge "Link.a"`)}
@@ -180,6 +201,10 @@ func (_c *LinkCreate) createSpec() (*Link, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastSeen(); ok {
 		_spec.SetField(link.FieldLastSeen, field.TypeTime, value)
 		_node.LastSeen = &value
+	}
+	if value, ok := _c.mutation.Stale(); ok {
+		_spec.SetField(link.FieldStale, field.TypeBool, value)
+		_node.Stale = value
 	}
 	if nodes := _c.mutation.AIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -105,6 +105,20 @@ func (_u *LinkUpdate) ClearLastSeen() *LinkUpdate {
 	return _u
 }
 
+// SetStale sets the "stale" field.
+func (_u *LinkUpdate) SetStale(v bool) *LinkUpdate {
+	_u.mutation.SetStale(v)
+	return _u
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_u *LinkUpdate) SetNillableStale(v *bool) *LinkUpdate {
+	if v != nil {
+		_u.SetStale(*v)
+	}
+	return _u
+}
+
 // SetA sets the "a" edge to the Port entity.
 func (_u *LinkUpdate) SetA(v *Port) *LinkUpdate {
 	return _u.SetAID(v.ID)
@@ -198,6 +212,9 @@ func (_u *LinkUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(link.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Stale(); ok {
+		_spec.SetField(link.FieldStale, field.TypeBool, value)
 	}
 	if _u.mutation.ACleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -353,6 +370,20 @@ func (_u *LinkUpdateOne) ClearLastSeen() *LinkUpdateOne {
 	return _u
 }
 
+// SetStale sets the "stale" field.
+func (_u *LinkUpdateOne) SetStale(v bool) *LinkUpdateOne {
+	_u.mutation.SetStale(v)
+	return _u
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_u *LinkUpdateOne) SetNillableStale(v *bool) *LinkUpdateOne {
+	if v != nil {
+		_u.SetStale(*v)
+	}
+	return _u
+}
+
 // SetA sets the "a" edge to the Port entity.
 func (_u *LinkUpdateOne) SetA(v *Port) *LinkUpdateOne {
 	return _u.SetAID(v.ID)
@@ -476,6 +507,9 @@ func (_u *LinkUpdateOne) sqlSave(ctx context.Context) (_node *Link, err error) {
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(link.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Stale(); ok {
+		_spec.SetField(link.FieldStale, field.TypeBool, value)
 	}
 	if _u.mutation.ACleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -22,6 +22,7 @@ import (
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
+	"github.com/railyard/railyard/ent/observation"
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
 	"github.com/railyard/railyard/ent/predicate"
@@ -52,6 +53,7 @@ const (
 	TypeNVLinkDomain  = "NVLinkDomain"
 	TypeNetworkSwitch = "NetworkSwitch"
 	TypeNode          = "Node"
+	TypeObservation   = "Observation"
 	TypePod           = "Pod"
 	TypePort          = "Port"
 	TypeQuota         = "Quota"
@@ -5286,6 +5288,7 @@ type LinkMutation struct {
 	key           *string
 	provenance    *string
 	last_seen     *time.Time
+	stale         *bool
 	clearedFields map[string]struct{}
 	a             *int
 	cleareda      bool
@@ -5587,6 +5590,42 @@ func (m *LinkMutation) ResetLastSeen() {
 	delete(m.clearedFields, link.FieldLastSeen)
 }
 
+// SetStale sets the "stale" field.
+func (m *LinkMutation) SetStale(b bool) {
+	m.stale = &b
+}
+
+// Stale returns the value of the "stale" field in the mutation.
+func (m *LinkMutation) Stale() (r bool, exists bool) {
+	v := m.stale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStale returns the old "stale" field's value of the Link entity.
+// If the Link object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LinkMutation) OldStale(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStale: %w", err)
+	}
+	return oldValue.Stale, nil
+}
+
+// ResetStale resets all changes to the "stale" field.
+func (m *LinkMutation) ResetStale() {
+	m.stale = nil
+}
+
 // ClearA clears the "a" edge to the Port entity.
 func (m *LinkMutation) ClearA() {
 	m.cleareda = true
@@ -5675,7 +5714,7 @@ func (m *LinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LinkMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.a != nil {
 		fields = append(fields, link.FieldAID)
 	}
@@ -5690,6 +5729,9 @@ func (m *LinkMutation) Fields() []string {
 	}
 	if m.last_seen != nil {
 		fields = append(fields, link.FieldLastSeen)
+	}
+	if m.stale != nil {
+		fields = append(fields, link.FieldStale)
 	}
 	return fields
 }
@@ -5709,6 +5751,8 @@ func (m *LinkMutation) Field(name string) (ent.Value, bool) {
 		return m.Provenance()
 	case link.FieldLastSeen:
 		return m.LastSeen()
+	case link.FieldStale:
+		return m.Stale()
 	}
 	return nil, false
 }
@@ -5728,6 +5772,8 @@ func (m *LinkMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldProvenance(ctx)
 	case link.FieldLastSeen:
 		return m.OldLastSeen(ctx)
+	case link.FieldStale:
+		return m.OldStale(ctx)
 	}
 	return nil, fmt.Errorf("unknown Link field %s", name)
 }
@@ -5771,6 +5817,13 @@ func (m *LinkMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastSeen(v)
+		return nil
+	case link.FieldStale:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStale(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Link field %s", name)
@@ -5847,6 +5900,9 @@ func (m *LinkMutation) ResetField(name string) error {
 		return nil
 	case link.FieldLastSeen:
 		m.ResetLastSeen()
+		return nil
+	case link.FieldStale:
+		m.ResetStale()
 		return nil
 	}
 	return fmt.Errorf("unknown Link field %s", name)
@@ -7540,6 +7596,7 @@ type NetworkSwitchMutation struct {
 	addrail            *int
 	provenance         *string
 	last_seen          *time.Time
+	stale              *bool
 	clearedFields      map[string]struct{}
 	fabric             *int
 	clearedfabric      bool
@@ -8267,6 +8324,42 @@ func (m *NetworkSwitchMutation) ResetLastSeen() {
 	delete(m.clearedFields, networkswitch.FieldLastSeen)
 }
 
+// SetStale sets the "stale" field.
+func (m *NetworkSwitchMutation) SetStale(b bool) {
+	m.stale = &b
+}
+
+// Stale returns the value of the "stale" field in the mutation.
+func (m *NetworkSwitchMutation) Stale() (r bool, exists bool) {
+	v := m.stale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStale returns the old "stale" field's value of the NetworkSwitch entity.
+// If the NetworkSwitch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkSwitchMutation) OldStale(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStale: %w", err)
+	}
+	return oldValue.Stale, nil
+}
+
+// ResetStale resets all changes to the "stale" field.
+func (m *NetworkSwitchMutation) ResetStale() {
+	m.stale = nil
+}
+
 // ClearFabric clears the "fabric" edge to the Fabric entity.
 func (m *NetworkSwitchMutation) ClearFabric() {
 	m.clearedfabric = true
@@ -8463,7 +8556,7 @@ func (m *NetworkSwitchMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NetworkSwitchMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.fabric != nil {
 		fields = append(fields, networkswitch.FieldFabricID)
 	}
@@ -8509,6 +8602,9 @@ func (m *NetworkSwitchMutation) Fields() []string {
 	if m.last_seen != nil {
 		fields = append(fields, networkswitch.FieldLastSeen)
 	}
+	if m.stale != nil {
+		fields = append(fields, networkswitch.FieldStale)
+	}
 	return fields
 }
 
@@ -8547,6 +8643,8 @@ func (m *NetworkSwitchMutation) Field(name string) (ent.Value, bool) {
 		return m.Provenance()
 	case networkswitch.FieldLastSeen:
 		return m.LastSeen()
+	case networkswitch.FieldStale:
+		return m.Stale()
 	}
 	return nil, false
 }
@@ -8586,6 +8684,8 @@ func (m *NetworkSwitchMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldProvenance(ctx)
 	case networkswitch.FieldLastSeen:
 		return m.OldLastSeen(ctx)
+	case networkswitch.FieldStale:
+		return m.OldStale(ctx)
 	}
 	return nil, fmt.Errorf("unknown NetworkSwitch field %s", name)
 }
@@ -8699,6 +8799,13 @@ func (m *NetworkSwitchMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastSeen(v)
+		return nil
+	case networkswitch.FieldStale:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStale(v)
 		return nil
 	}
 	return fmt.Errorf("unknown NetworkSwitch field %s", name)
@@ -8835,6 +8942,9 @@ func (m *NetworkSwitchMutation) ResetField(name string) error {
 		return nil
 	case networkswitch.FieldLastSeen:
 		m.ResetLastSeen()
+		return nil
+	case networkswitch.FieldStale:
+		m.ResetStale()
 		return nil
 	}
 	return fmt.Errorf("unknown NetworkSwitch field %s", name)
@@ -9011,6 +9121,7 @@ type NodeMutation struct {
 	state              *string
 	provenance         *string
 	last_seen          *time.Time
+	stale              *bool
 	cordoned           *bool
 	cordon_reason      *string
 	clearedFields      map[string]struct{}
@@ -9501,6 +9612,42 @@ func (m *NodeMutation) ResetLastSeen() {
 	delete(m.clearedFields, node.FieldLastSeen)
 }
 
+// SetStale sets the "stale" field.
+func (m *NodeMutation) SetStale(b bool) {
+	m.stale = &b
+}
+
+// Stale returns the value of the "stale" field in the mutation.
+func (m *NodeMutation) Stale() (r bool, exists bool) {
+	v := m.stale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStale returns the old "stale" field's value of the Node entity.
+// If the Node object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeMutation) OldStale(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStale: %w", err)
+	}
+	return oldValue.Stale, nil
+}
+
+// ResetStale resets all changes to the "stale" field.
+func (m *NodeMutation) ResetStale() {
+	m.stale = nil
+}
+
 // SetCordoned sets the "cordoned" field.
 func (m *NodeMutation) SetCordoned(b bool) {
 	m.cordoned = &b
@@ -9796,7 +9943,7 @@ func (m *NodeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NodeMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.rack != nil {
 		fields = append(fields, node.FieldRackID)
 	}
@@ -9826,6 +9973,9 @@ func (m *NodeMutation) Fields() []string {
 	}
 	if m.last_seen != nil {
 		fields = append(fields, node.FieldLastSeen)
+	}
+	if m.stale != nil {
+		fields = append(fields, node.FieldStale)
 	}
 	if m.cordoned != nil {
 		fields = append(fields, node.FieldCordoned)
@@ -9861,6 +10011,8 @@ func (m *NodeMutation) Field(name string) (ent.Value, bool) {
 		return m.Provenance()
 	case node.FieldLastSeen:
 		return m.LastSeen()
+	case node.FieldStale:
+		return m.Stale()
 	case node.FieldCordoned:
 		return m.Cordoned()
 	case node.FieldCordonReason:
@@ -9894,6 +10046,8 @@ func (m *NodeMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldProvenance(ctx)
 	case node.FieldLastSeen:
 		return m.OldLastSeen(ctx)
+	case node.FieldStale:
+		return m.OldStale(ctx)
 	case node.FieldCordoned:
 		return m.OldCordoned(ctx)
 	case node.FieldCordonReason:
@@ -9976,6 +10130,13 @@ func (m *NodeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastSeen(v)
+		return nil
+	case node.FieldStale:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStale(v)
 		return nil
 	case node.FieldCordoned:
 		v, ok := value.(bool)
@@ -10081,6 +10242,9 @@ func (m *NodeMutation) ResetField(name string) error {
 		return nil
 	case node.FieldLastSeen:
 		m.ResetLastSeen()
+		return nil
+	case node.FieldStale:
+		m.ResetStale()
 		return nil
 	case node.FieldCordoned:
 		m.ResetCordoned()
@@ -10244,6 +10408,656 @@ func (m *NodeMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Node edge %s", name)
+}
+
+// ObservationMutation represents an operation that mutates the Observation nodes in the graph.
+type ObservationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	kind          *string
+	key           *string
+	source        *string
+	target        *string
+	facts         *string
+	first_seen    *time.Time
+	last_seen     *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Observation, error)
+	predicates    []predicate.Observation
+}
+
+var _ ent.Mutation = (*ObservationMutation)(nil)
+
+// observationOption allows management of the mutation configuration using functional options.
+type observationOption func(*ObservationMutation)
+
+// newObservationMutation creates new mutation for the Observation entity.
+func newObservationMutation(c config, op Op, opts ...observationOption) *ObservationMutation {
+	m := &ObservationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeObservation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withObservationID sets the ID field of the mutation.
+func withObservationID(id int) observationOption {
+	return func(m *ObservationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Observation
+		)
+		m.oldValue = func(ctx context.Context) (*Observation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Observation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withObservation sets the old Observation of the mutation.
+func withObservation(node *Observation) observationOption {
+	return func(m *ObservationMutation) {
+		m.oldValue = func(context.Context) (*Observation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ObservationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ObservationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ObservationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ObservationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Observation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKind sets the "kind" field.
+func (m *ObservationMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ObservationMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ObservationMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetKey sets the "key" field.
+func (m *ObservationMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ObservationMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ObservationMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetSource sets the "source" field.
+func (m *ObservationMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *ObservationMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *ObservationMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetTarget sets the "target" field.
+func (m *ObservationMutation) SetTarget(s string) {
+	m.target = &s
+}
+
+// Target returns the value of the "target" field in the mutation.
+func (m *ObservationMutation) Target() (r string, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTarget returns the old "target" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldTarget(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTarget: %w", err)
+	}
+	return oldValue.Target, nil
+}
+
+// ResetTarget resets all changes to the "target" field.
+func (m *ObservationMutation) ResetTarget() {
+	m.target = nil
+}
+
+// SetFacts sets the "facts" field.
+func (m *ObservationMutation) SetFacts(s string) {
+	m.facts = &s
+}
+
+// Facts returns the value of the "facts" field in the mutation.
+func (m *ObservationMutation) Facts() (r string, exists bool) {
+	v := m.facts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacts returns the old "facts" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldFacts(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacts: %w", err)
+	}
+	return oldValue.Facts, nil
+}
+
+// ResetFacts resets all changes to the "facts" field.
+func (m *ObservationMutation) ResetFacts() {
+	m.facts = nil
+}
+
+// SetFirstSeen sets the "first_seen" field.
+func (m *ObservationMutation) SetFirstSeen(t time.Time) {
+	m.first_seen = &t
+}
+
+// FirstSeen returns the value of the "first_seen" field in the mutation.
+func (m *ObservationMutation) FirstSeen() (r time.Time, exists bool) {
+	v := m.first_seen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstSeen returns the old "first_seen" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldFirstSeen(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstSeen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstSeen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstSeen: %w", err)
+	}
+	return oldValue.FirstSeen, nil
+}
+
+// ResetFirstSeen resets all changes to the "first_seen" field.
+func (m *ObservationMutation) ResetFirstSeen() {
+	m.first_seen = nil
+}
+
+// SetLastSeen sets the "last_seen" field.
+func (m *ObservationMutation) SetLastSeen(t time.Time) {
+	m.last_seen = &t
+}
+
+// LastSeen returns the value of the "last_seen" field in the mutation.
+func (m *ObservationMutation) LastSeen() (r time.Time, exists bool) {
+	v := m.last_seen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSeen returns the old "last_seen" field's value of the Observation entity.
+// If the Observation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ObservationMutation) OldLastSeen(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSeen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSeen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSeen: %w", err)
+	}
+	return oldValue.LastSeen, nil
+}
+
+// ResetLastSeen resets all changes to the "last_seen" field.
+func (m *ObservationMutation) ResetLastSeen() {
+	m.last_seen = nil
+}
+
+// Where appends a list predicates to the ObservationMutation builder.
+func (m *ObservationMutation) Where(ps ...predicate.Observation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ObservationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ObservationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Observation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ObservationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ObservationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Observation).
+func (m *ObservationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ObservationMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.kind != nil {
+		fields = append(fields, observation.FieldKind)
+	}
+	if m.key != nil {
+		fields = append(fields, observation.FieldKey)
+	}
+	if m.source != nil {
+		fields = append(fields, observation.FieldSource)
+	}
+	if m.target != nil {
+		fields = append(fields, observation.FieldTarget)
+	}
+	if m.facts != nil {
+		fields = append(fields, observation.FieldFacts)
+	}
+	if m.first_seen != nil {
+		fields = append(fields, observation.FieldFirstSeen)
+	}
+	if m.last_seen != nil {
+		fields = append(fields, observation.FieldLastSeen)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ObservationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case observation.FieldKind:
+		return m.Kind()
+	case observation.FieldKey:
+		return m.Key()
+	case observation.FieldSource:
+		return m.Source()
+	case observation.FieldTarget:
+		return m.Target()
+	case observation.FieldFacts:
+		return m.Facts()
+	case observation.FieldFirstSeen:
+		return m.FirstSeen()
+	case observation.FieldLastSeen:
+		return m.LastSeen()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ObservationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case observation.FieldKind:
+		return m.OldKind(ctx)
+	case observation.FieldKey:
+		return m.OldKey(ctx)
+	case observation.FieldSource:
+		return m.OldSource(ctx)
+	case observation.FieldTarget:
+		return m.OldTarget(ctx)
+	case observation.FieldFacts:
+		return m.OldFacts(ctx)
+	case observation.FieldFirstSeen:
+		return m.OldFirstSeen(ctx)
+	case observation.FieldLastSeen:
+		return m.OldLastSeen(ctx)
+	}
+	return nil, fmt.Errorf("unknown Observation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ObservationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case observation.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case observation.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case observation.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case observation.FieldTarget:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTarget(v)
+		return nil
+	case observation.FieldFacts:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacts(v)
+		return nil
+	case observation.FieldFirstSeen:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstSeen(v)
+		return nil
+	case observation.FieldLastSeen:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSeen(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Observation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ObservationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ObservationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ObservationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Observation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ObservationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ObservationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ObservationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Observation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ObservationMutation) ResetField(name string) error {
+	switch name {
+	case observation.FieldKind:
+		m.ResetKind()
+		return nil
+	case observation.FieldKey:
+		m.ResetKey()
+		return nil
+	case observation.FieldSource:
+		m.ResetSource()
+		return nil
+	case observation.FieldTarget:
+		m.ResetTarget()
+		return nil
+	case observation.FieldFacts:
+		m.ResetFacts()
+		return nil
+	case observation.FieldFirstSeen:
+		m.ResetFirstSeen()
+		return nil
+	case observation.FieldLastSeen:
+		m.ResetLastSeen()
+		return nil
+	}
+	return fmt.Errorf("unknown Observation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ObservationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ObservationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ObservationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ObservationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ObservationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ObservationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ObservationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Observation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ObservationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Observation edge %s", name)
 }
 
 // PodMutation represents an operation that mutates the Pod nodes in the graph.

@@ -51,6 +51,8 @@ type NetworkSwitch struct {
 	Provenance string `json:"provenance,omitempty"`
 	// LastSeen holds the value of the "last_seen" field.
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// discovery has not seen it for longer than the stale threshold
+	Stale bool `json:"stale,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NetworkSwitchQuery when eager-loading is set.
 	Edges        NetworkSwitchEdges `json:"edges"`
@@ -132,6 +134,8 @@ func (*NetworkSwitch) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case networkswitch.FieldStale:
+			values[i] = new(sql.NullBool)
 		case networkswitch.FieldID, networkswitch.FieldFabricID, networkswitch.FieldRackID, networkswitch.FieldLeafDomainID, networkswitch.FieldPodID, networkswitch.FieldRail:
 			values[i] = new(sql.NullInt64)
 		case networkswitch.FieldName, networkswitch.FieldRole, networkswitch.FieldVendor, networkswitch.FieldModel, networkswitch.FieldOs, networkswitch.FieldSerial, networkswitch.FieldMgmtAddress, networkswitch.FieldDriver, networkswitch.FieldProvenance:
@@ -253,6 +257,12 @@ func (_m *NetworkSwitch) assignValues(columns []string, values []any) error {
 				_m.LastSeen = new(time.Time)
 				*_m.LastSeen = value.Time
 			}
+		case networkswitch.FieldStale:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field stale", values[i])
+			} else if value.Valid {
+				_m.Stale = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -366,6 +376,9 @@ func (_m *NetworkSwitch) String() string {
 		builder.WriteString("last_seen=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("stale=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Stale))
 	builder.WriteByte(')')
 	return builder.String()
 }

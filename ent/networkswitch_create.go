@@ -211,6 +211,20 @@ func (_c *NetworkSwitchCreate) SetNillableLastSeen(v *time.Time) *NetworkSwitchC
 	return _c
 }
 
+// SetStale sets the "stale" field.
+func (_c *NetworkSwitchCreate) SetStale(v bool) *NetworkSwitchCreate {
+	_c.mutation.SetStale(v)
+	return _c
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_c *NetworkSwitchCreate) SetNillableStale(v *bool) *NetworkSwitchCreate {
+	if v != nil {
+		_c.SetStale(*v)
+	}
+	return _c
+}
+
 // SetFabric sets the "fabric" edge to the Fabric entity.
 func (_c *NetworkSwitchCreate) SetFabric(v *Fabric) *NetworkSwitchCreate {
 	return _c.SetFabricID(v.ID)
@@ -313,6 +327,10 @@ func (_c *NetworkSwitchCreate) defaults() {
 		v := networkswitch.DefaultProvenance
 		_c.mutation.SetProvenance(v)
 	}
+	if _, ok := _c.mutation.Stale(); !ok {
+		v := networkswitch.DefaultStale
+		_c.mutation.SetStale(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -354,6 +372,9 @@ func (_c *NetworkSwitchCreate) check() error {
 	}
 	if _, ok := _c.mutation.Provenance(); !ok {
 		return &ValidationError{Name: "provenance", err: errors.New(`ent: missing required field "NetworkSwitch.provenance"`)}
+	}
+	if _, ok := _c.mutation.Stale(); !ok {
+		return &ValidationError{Name: "stale", err: errors.New(`ent: missing required field "NetworkSwitch.stale"`)}
 	}
 	if len(_c.mutation.FabricIDs()) == 0 {
 		return &ValidationError{Name: "fabric", err: errors.New(`ent: missing required edge "NetworkSwitch.fabric"`)}
@@ -427,6 +448,10 @@ func (_c *NetworkSwitchCreate) createSpec() (*NetworkSwitch, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.LastSeen(); ok {
 		_spec.SetField(networkswitch.FieldLastSeen, field.TypeTime, value)
 		_node.LastSeen = &value
+	}
+	if value, ok := _c.mutation.Stale(); ok {
+		_spec.SetField(networkswitch.FieldStale, field.TypeBool, value)
+		_node.Stale = value
 	}
 	if nodes := _c.mutation.FabricIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -274,6 +274,20 @@ func (_u *NetworkSwitchUpdate) ClearLastSeen() *NetworkSwitchUpdate {
 	return _u
 }
 
+// SetStale sets the "stale" field.
+func (_u *NetworkSwitchUpdate) SetStale(v bool) *NetworkSwitchUpdate {
+	_u.mutation.SetStale(v)
+	return _u
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_u *NetworkSwitchUpdate) SetNillableStale(v *bool) *NetworkSwitchUpdate {
+	if v != nil {
+		_u.SetStale(*v)
+	}
+	return _u
+}
+
 // SetFabric sets the "fabric" edge to the Fabric entity.
 func (_u *NetworkSwitchUpdate) SetFabric(v *Fabric) *NetworkSwitchUpdate {
 	return _u.SetFabricID(v.ID)
@@ -449,6 +463,9 @@ func (_u *NetworkSwitchUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(networkswitch.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Stale(); ok {
+		_spec.SetField(networkswitch.FieldStale, field.TypeBool, value)
 	}
 	if _u.mutation.FabricCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -872,6 +889,20 @@ func (_u *NetworkSwitchUpdateOne) ClearLastSeen() *NetworkSwitchUpdateOne {
 	return _u
 }
 
+// SetStale sets the "stale" field.
+func (_u *NetworkSwitchUpdateOne) SetStale(v bool) *NetworkSwitchUpdateOne {
+	_u.mutation.SetStale(v)
+	return _u
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_u *NetworkSwitchUpdateOne) SetNillableStale(v *bool) *NetworkSwitchUpdateOne {
+	if v != nil {
+		_u.SetStale(*v)
+	}
+	return _u
+}
+
 // SetFabric sets the "fabric" edge to the Fabric entity.
 func (_u *NetworkSwitchUpdateOne) SetFabric(v *Fabric) *NetworkSwitchUpdateOne {
 	return _u.SetFabricID(v.ID)
@@ -1077,6 +1108,9 @@ func (_u *NetworkSwitchUpdateOne) sqlSave(ctx context.Context) (_node *NetworkSw
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(networkswitch.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Stale(); ok {
+		_spec.SetField(networkswitch.FieldStale, field.TypeBool, value)
 	}
 	if _u.mutation.FabricCleared() {
 		edge := &sqlgraph.EdgeSpec{

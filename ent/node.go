@@ -38,6 +38,8 @@ type Node struct {
 	Provenance string `json:"provenance,omitempty"`
 	// LastSeen holds the value of the "last_seen" field.
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// discovery has not seen it for longer than the stale threshold
+	Stale bool `json:"stale,omitempty"`
 	// an operator keeps the node out of new blocks
 	Cordoned bool `json:"cordoned,omitempty"`
 	// CordonReason holds the value of the "cordon_reason" field.
@@ -106,7 +108,7 @@ func (*Node) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case node.FieldCordoned:
+		case node.FieldStale, node.FieldCordoned:
 			values[i] = new(sql.NullBool)
 		case node.FieldID, node.FieldRackID:
 			values[i] = new(sql.NullInt64)
@@ -195,6 +197,12 @@ func (_m *Node) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastSeen = new(time.Time)
 				*_m.LastSeen = value.Time
+			}
+		case node.FieldStale:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field stale", values[i])
+			} else if value.Valid {
+				_m.Stale = value.Bool
 			}
 		case node.FieldCordoned:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -295,6 +303,9 @@ func (_m *Node) String() string {
 		builder.WriteString("last_seen=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("stale=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Stale))
 	builder.WriteString(", ")
 	builder.WriteString("cordoned=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Cordoned))

@@ -148,6 +148,20 @@ func (_c *NodeCreate) SetNillableLastSeen(v *time.Time) *NodeCreate {
 	return _c
 }
 
+// SetStale sets the "stale" field.
+func (_c *NodeCreate) SetStale(v bool) *NodeCreate {
+	_c.mutation.SetStale(v)
+	return _c
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_c *NodeCreate) SetNillableStale(v *bool) *NodeCreate {
+	if v != nil {
+		_c.SetStale(*v)
+	}
+	return _c
+}
+
 // SetCordoned sets the "cordoned" field.
 func (_c *NodeCreate) SetCordoned(v bool) *NodeCreate {
 	_c.mutation.SetCordoned(v)
@@ -289,6 +303,10 @@ func (_c *NodeCreate) defaults() {
 		v := node.DefaultProvenance
 		_c.mutation.SetProvenance(v)
 	}
+	if _, ok := _c.mutation.Stale(); !ok {
+		v := node.DefaultStale
+		_c.mutation.SetStale(v)
+	}
 	if _, ok := _c.mutation.Cordoned(); !ok {
 		v := node.DefaultCordoned
 		_c.mutation.SetCordoned(v)
@@ -332,6 +350,9 @@ func (_c *NodeCreate) check() error {
 	}
 	if _, ok := _c.mutation.Provenance(); !ok {
 		return &ValidationError{Name: "provenance", err: errors.New(`ent: missing required field "Node.provenance"`)}
+	}
+	if _, ok := _c.mutation.Stale(); !ok {
+		return &ValidationError{Name: "stale", err: errors.New(`ent: missing required field "Node.stale"`)}
 	}
 	if _, ok := _c.mutation.Cordoned(); !ok {
 		return &ValidationError{Name: "cordoned", err: errors.New(`ent: missing required field "Node.cordoned"`)}
@@ -403,6 +424,10 @@ func (_c *NodeCreate) createSpec() (*Node, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastSeen(); ok {
 		_spec.SetField(node.FieldLastSeen, field.TypeTime, value)
 		_node.LastSeen = &value
+	}
+	if value, ok := _c.mutation.Stale(); ok {
+		_spec.SetField(node.FieldStale, field.TypeBool, value)
+		_node.Stale = value
 	}
 	if value, ok := _c.mutation.Cordoned(); ok {
 		_spec.SetField(node.FieldCordoned, field.TypeBool, value)

@@ -178,6 +178,20 @@ func (_u *NodeUpdate) ClearLastSeen() *NodeUpdate {
 	return _u
 }
 
+// SetStale sets the "stale" field.
+func (_u *NodeUpdate) SetStale(v bool) *NodeUpdate {
+	_u.mutation.SetStale(v)
+	return _u
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_u *NodeUpdate) SetNillableStale(v *bool) *NodeUpdate {
+	if v != nil {
+		_u.SetStale(*v)
+	}
+	return _u
+}
+
 // SetCordoned sets the "cordoned" field.
 func (_u *NodeUpdate) SetCordoned(v bool) *NodeUpdate {
 	_u.mutation.SetCordoned(v)
@@ -411,6 +425,9 @@ func (_u *NodeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(node.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Stale(); ok {
+		_spec.SetField(node.FieldStale, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Cordoned(); ok {
 		_spec.SetField(node.FieldCordoned, field.TypeBool, value)
@@ -748,6 +765,20 @@ func (_u *NodeUpdateOne) ClearLastSeen() *NodeUpdateOne {
 	return _u
 }
 
+// SetStale sets the "stale" field.
+func (_u *NodeUpdateOne) SetStale(v bool) *NodeUpdateOne {
+	_u.mutation.SetStale(v)
+	return _u
+}
+
+// SetNillableStale sets the "stale" field if the given value is not nil.
+func (_u *NodeUpdateOne) SetNillableStale(v *bool) *NodeUpdateOne {
+	if v != nil {
+		_u.SetStale(*v)
+	}
+	return _u
+}
+
 // SetCordoned sets the "cordoned" field.
 func (_u *NodeUpdateOne) SetCordoned(v bool) *NodeUpdateOne {
 	_u.mutation.SetCordoned(v)
@@ -1011,6 +1042,9 @@ func (_u *NodeUpdateOne) sqlSave(ctx context.Context) (_node *Node, err error) {
 	}
 	if _u.mutation.LastSeenCleared() {
 		_spec.ClearField(node.FieldLastSeen, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Stale(); ok {
+		_spec.SetField(node.FieldStale, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Cordoned(); ok {
 		_spec.SetField(node.FieldCordoned, field.TypeBool, value)

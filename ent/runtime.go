@@ -16,6 +16,7 @@ import (
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
 	"github.com/railyard/railyard/ent/nvlinkdomain"
+	"github.com/railyard/railyard/ent/observation"
 	"github.com/railyard/railyard/ent/pod"
 	"github.com/railyard/railyard/ent/port"
 	"github.com/railyard/railyard/ent/quota"
@@ -160,6 +161,10 @@ func init() {
 	linkDescProvenance := linkFields[3].Descriptor()
 	// link.DefaultProvenance holds the default value on creation for the provenance field.
 	link.DefaultProvenance = linkDescProvenance.Default.(string)
+	// linkDescStale is the schema descriptor for stale field.
+	linkDescStale := linkFields[5].Descriptor()
+	// link.DefaultStale holds the default value on creation for the stale field.
+	link.DefaultStale = linkDescStale.Default.(bool)
 	nicFields := schema.NIC{}.Fields()
 	_ = nicFields
 	// nicDescName is the schema descriptor for name field.
@@ -226,6 +231,10 @@ func init() {
 	networkswitchDescProvenance := networkswitchFields[13].Descriptor()
 	// networkswitch.DefaultProvenance holds the default value on creation for the provenance field.
 	networkswitch.DefaultProvenance = networkswitchDescProvenance.Default.(string)
+	// networkswitchDescStale is the schema descriptor for stale field.
+	networkswitchDescStale := networkswitchFields[15].Descriptor()
+	// networkswitch.DefaultStale holds the default value on creation for the stale field.
+	networkswitch.DefaultStale = networkswitchDescStale.Default.(bool)
 	nodeFields := schema.Node{}.Fields()
 	_ = nodeFields
 	// nodeDescHostname is the schema descriptor for hostname field.
@@ -260,14 +269,28 @@ func init() {
 	nodeDescProvenance := nodeFields[8].Descriptor()
 	// node.DefaultProvenance holds the default value on creation for the provenance field.
 	node.DefaultProvenance = nodeDescProvenance.Default.(string)
+	// nodeDescStale is the schema descriptor for stale field.
+	nodeDescStale := nodeFields[10].Descriptor()
+	// node.DefaultStale holds the default value on creation for the stale field.
+	node.DefaultStale = nodeDescStale.Default.(bool)
 	// nodeDescCordoned is the schema descriptor for cordoned field.
-	nodeDescCordoned := nodeFields[10].Descriptor()
+	nodeDescCordoned := nodeFields[11].Descriptor()
 	// node.DefaultCordoned holds the default value on creation for the cordoned field.
 	node.DefaultCordoned = nodeDescCordoned.Default.(bool)
 	// nodeDescCordonReason is the schema descriptor for cordon_reason field.
-	nodeDescCordonReason := nodeFields[11].Descriptor()
+	nodeDescCordonReason := nodeFields[12].Descriptor()
 	// node.DefaultCordonReason holds the default value on creation for the cordon_reason field.
 	node.DefaultCordonReason = nodeDescCordonReason.Default.(string)
+	observationFields := schema.Observation{}.Fields()
+	_ = observationFields
+	// observationDescTarget is the schema descriptor for target field.
+	observationDescTarget := observationFields[3].Descriptor()
+	// observation.DefaultTarget holds the default value on creation for the target field.
+	observation.DefaultTarget = observationDescTarget.Default.(string)
+	// observationDescFacts is the schema descriptor for facts field.
+	observationDescFacts := observationFields[4].Descriptor()
+	// observation.DefaultFacts holds the default value on creation for the facts field.
+	observation.DefaultFacts = observationDescFacts.Default.(string)
 	podFields := schema.Pod{}.Fields()
 	_ = podFields
 	// podDescName is the schema descriptor for name field.

@@ -34,6 +34,8 @@ type Tx struct {
 	NetworkSwitch *NetworkSwitchClient
 	// Node is the client for interacting with the Node builders.
 	Node *NodeClient
+	// Observation is the client for interacting with the Observation builders.
+	Observation *ObservationClient
 	// Pod is the client for interacting with the Pod builders.
 	Pod *PodClient
 	// Port is the client for interacting with the Port builders.
@@ -190,6 +192,7 @@ func (tx *Tx) init() {
 	tx.NVLinkDomain = NewNVLinkDomainClient(tx.config)
 	tx.NetworkSwitch = NewNetworkSwitchClient(tx.config)
 	tx.Node = NewNodeClient(tx.config)
+	tx.Observation = NewObservationClient(tx.config)
 	tx.Pod = NewPodClient(tx.config)
 	tx.Port = NewPortClient(tx.config)
 	tx.Quota = NewQuotaClient(tx.config)

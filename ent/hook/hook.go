@@ -141,6 +141,18 @@ func (f NodeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NodeMutation", m)
 }
 
+// The ObservationFunc type is an adapter to allow the use of ordinary
+// function as Observation mutator.
+type ObservationFunc func(context.Context, *ent.ObservationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ObservationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ObservationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ObservationMutation", m)
+}
+
 // The PodFunc type is an adapter to allow the use of ordinary
 // function as Pod mutator.
 type PodFunc func(context.Context, *ent.PodMutation) (ent.Value, error)

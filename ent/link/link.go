@@ -22,6 +22,8 @@ const (
 	FieldProvenance = "provenance"
 	// FieldLastSeen holds the string denoting the last_seen field in the database.
 	FieldLastSeen = "last_seen"
+	// FieldStale holds the string denoting the stale field in the database.
+	FieldStale = "stale"
 	// EdgeA holds the string denoting the a edge name in mutations.
 	EdgeA = "a"
 	// EdgeB holds the string denoting the b edge name in mutations.
@@ -52,6 +54,7 @@ var Columns = []string{
 	FieldKey,
 	FieldProvenance,
 	FieldLastSeen,
+	FieldStale,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -69,6 +72,8 @@ var (
 	KeyValidator func(string) error
 	// DefaultProvenance holds the default value on creation for the "provenance" field.
 	DefaultProvenance string
+	// DefaultStale holds the default value on creation for the "stale" field.
+	DefaultStale bool
 )
 
 // OrderOption defines the ordering options for the Link queries.
@@ -102,6 +107,11 @@ func ByProvenance(opts ...sql.OrderTermOption) OrderOption {
 // ByLastSeen orders the results by the last_seen field.
 func ByLastSeen(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSeen, opts...).ToFunc()
+}
+
+// ByStale orders the results by the stale field.
+func ByStale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStale, opts...).ToFunc()
 }
 
 // ByAField orders the results by a field.

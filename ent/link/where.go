@@ -80,6 +80,11 @@ func LastSeen(v time.Time) predicate.Link {
 	return predicate.Link(sql.FieldEQ(FieldLastSeen, v))
 }
 
+// Stale applies equality check predicate on the "stale" field. It's identical to StaleEQ.
+func Stale(v bool) predicate.Link {
+	return predicate.Link(sql.FieldEQ(FieldStale, v))
+}
+
 // AIDEQ applies the EQ predicate on the "a_id" field.
 func AIDEQ(v int) predicate.Link {
 	return predicate.Link(sql.FieldEQ(FieldAID, v))
@@ -298,6 +303,16 @@ func LastSeenIsNil() predicate.Link {
 // LastSeenNotNil applies the NotNil predicate on the "last_seen" field.
 func LastSeenNotNil() predicate.Link {
 	return predicate.Link(sql.FieldNotNull(FieldLastSeen))
+}
+
+// StaleEQ applies the EQ predicate on the "stale" field.
+func StaleEQ(v bool) predicate.Link {
+	return predicate.Link(sql.FieldEQ(FieldStale, v))
+}
+
+// StaleNEQ applies the NEQ predicate on the "stale" field.
+func StaleNEQ(v bool) predicate.Link {
+	return predicate.Link(sql.FieldNEQ(FieldStale, v))
 }
 
 // HasA applies the HasEdge predicate on the "a" edge.

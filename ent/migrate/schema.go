@@ -230,6 +230,7 @@ var (
 		{Name: "key", Type: field.TypeString, Unique: true},
 		{Name: "provenance", Type: field.TypeString, Default: "declared"},
 		{Name: "last_seen", Type: field.TypeTime, Nullable: true},
+		{Name: "stale", Type: field.TypeBool, Default: false},
 		{Name: "a_id", Type: field.TypeInt, Unique: true},
 		{Name: "b_id", Type: field.TypeInt, Unique: true},
 	}
@@ -241,13 +242,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "links_ports_link_a",
-				Columns:    []*schema.Column{LinksColumns[4]},
+				Columns:    []*schema.Column{LinksColumns[5]},
 				RefColumns: []*schema.Column{PortsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "links_ports_link_b",
-				Columns:    []*schema.Column{LinksColumns[5]},
+				Columns:    []*schema.Column{LinksColumns[6]},
 				RefColumns: []*schema.Column{PortsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -332,6 +333,7 @@ var (
 		{Name: "rail", Type: field.TypeInt, Default: 0},
 		{Name: "provenance", Type: field.TypeString, Default: "declared"},
 		{Name: "last_seen", Type: field.TypeTime, Nullable: true},
+		{Name: "stale", Type: field.TypeBool, Default: false},
 		{Name: "fabric_id", Type: field.TypeInt},
 		{Name: "leaf_domain_id", Type: field.TypeInt, Nullable: true},
 		{Name: "pod_id", Type: field.TypeInt, Nullable: true},
@@ -345,25 +347,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "switches_fabrics_switches",
-				Columns:    []*schema.Column{SwitchesColumns[12]},
+				Columns:    []*schema.Column{SwitchesColumns[13]},
 				RefColumns: []*schema.Column{FabricsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "switches_leaf_domains_switches",
-				Columns:    []*schema.Column{SwitchesColumns[13]},
+				Columns:    []*schema.Column{SwitchesColumns[14]},
 				RefColumns: []*schema.Column{LeafDomainsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "switches_pods_switches",
-				Columns:    []*schema.Column{SwitchesColumns[14]},
+				Columns:    []*schema.Column{SwitchesColumns[15]},
 				RefColumns: []*schema.Column{PodsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "switches_racks_switches",
-				Columns:    []*schema.Column{SwitchesColumns[15]},
+				Columns:    []*schema.Column{SwitchesColumns[16]},
 				RefColumns: []*schema.Column{RacksColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -381,6 +383,7 @@ var (
 		{Name: "state", Type: field.TypeString, Default: "available"},
 		{Name: "provenance", Type: field.TypeString, Default: "declared"},
 		{Name: "last_seen", Type: field.TypeTime, Nullable: true},
+		{Name: "stale", Type: field.TypeBool, Default: false},
 		{Name: "cordoned", Type: field.TypeBool, Default: false},
 		{Name: "cordon_reason", Type: field.TypeString, Default: ""},
 		{Name: "rack_id", Type: field.TypeInt},
@@ -393,7 +396,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "nodes_racks_nodes",
-				Columns:    []*schema.Column{NodesColumns[12]},
+				Columns:    []*schema.Column{NodesColumns[13]},
 				RefColumns: []*schema.Column{RacksColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -402,12 +405,41 @@ var (
 			{
 				Name:    "node_rack_id",
 				Unique:  false,
-				Columns: []*schema.Column{NodesColumns[12]},
+				Columns: []*schema.Column{NodesColumns[13]},
 			},
 			{
 				Name:    "node_state",
 				Unique:  false,
 				Columns: []*schema.Column{NodesColumns[7]},
+			},
+		},
+	}
+	// ObservationsColumns holds the columns for the "observations" table.
+	ObservationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString},
+		{Name: "source", Type: field.TypeString},
+		{Name: "target", Type: field.TypeString, Default: ""},
+		{Name: "facts", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "first_seen", Type: field.TypeTime},
+		{Name: "last_seen", Type: field.TypeTime},
+	}
+	// ObservationsTable holds the schema information for the "observations" table.
+	ObservationsTable = &schema.Table{
+		Name:       "observations",
+		Columns:    ObservationsColumns,
+		PrimaryKey: []*schema.Column{ObservationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "observation_kind_key_source",
+				Unique:  true,
+				Columns: []*schema.Column{ObservationsColumns[1], ObservationsColumns[2], ObservationsColumns[3]},
+			},
+			{
+				Name:    "observation_last_seen",
+				Unique:  false,
+				Columns: []*schema.Column{ObservationsColumns[7]},
 			},
 		},
 	}
@@ -600,6 +632,7 @@ var (
 		NvlinkDomainsTable,
 		SwitchesTable,
 		NodesTable,
+		ObservationsTable,
 		PodsTable,
 		PortsTable,
 		QuotasTable,

@@ -42,6 +42,8 @@ const (
 	FieldProvenance = "provenance"
 	// FieldLastSeen holds the string denoting the last_seen field in the database.
 	FieldLastSeen = "last_seen"
+	// FieldStale holds the string denoting the stale field in the database.
+	FieldStale = "stale"
 	// EdgeFabric holds the string denoting the fabric edge name in mutations.
 	EdgeFabric = "fabric"
 	// EdgeRack holds the string denoting the rack edge name in mutations.
@@ -109,6 +111,7 @@ var Columns = []string{
 	FieldRail,
 	FieldProvenance,
 	FieldLastSeen,
+	FieldStale,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -140,6 +143,8 @@ var (
 	DefaultRail int
 	// DefaultProvenance holds the default value on creation for the "provenance" field.
 	DefaultProvenance string
+	// DefaultStale holds the default value on creation for the "stale" field.
+	DefaultStale bool
 )
 
 // OrderOption defines the ordering options for the NetworkSwitch queries.
@@ -223,6 +228,11 @@ func ByProvenance(opts ...sql.OrderTermOption) OrderOption {
 // ByLastSeen orders the results by the last_seen field.
 func ByLastSeen(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSeen, opts...).ToFunc()
+}
+
+// ByStale orders the results by the stale field.
+func ByStale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStale, opts...).ToFunc()
 }
 
 // ByFabricField orders the results by fabric field.

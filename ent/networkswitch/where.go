@@ -130,6 +130,11 @@ func LastSeen(v time.Time) predicate.NetworkSwitch {
 	return predicate.NetworkSwitch(sql.FieldEQ(FieldLastSeen, v))
 }
 
+// Stale applies equality check predicate on the "stale" field. It's identical to StaleEQ.
+func Stale(v bool) predicate.NetworkSwitch {
+	return predicate.NetworkSwitch(sql.FieldEQ(FieldStale, v))
+}
+
 // FabricIDEQ applies the EQ predicate on the "fabric_id" field.
 func FabricIDEQ(v int) predicate.NetworkSwitch {
 	return predicate.NetworkSwitch(sql.FieldEQ(FieldFabricID, v))
@@ -913,6 +918,16 @@ func LastSeenIsNil() predicate.NetworkSwitch {
 // LastSeenNotNil applies the NotNil predicate on the "last_seen" field.
 func LastSeenNotNil() predicate.NetworkSwitch {
 	return predicate.NetworkSwitch(sql.FieldNotNull(FieldLastSeen))
+}
+
+// StaleEQ applies the EQ predicate on the "stale" field.
+func StaleEQ(v bool) predicate.NetworkSwitch {
+	return predicate.NetworkSwitch(sql.FieldEQ(FieldStale, v))
+}
+
+// StaleNEQ applies the NEQ predicate on the "stale" field.
+func StaleNEQ(v bool) predicate.NetworkSwitch {
+	return predicate.NetworkSwitch(sql.FieldNEQ(FieldStale, v))
 }
 
 // HasFabric applies the HasEdge predicate on the "fabric" edge.

@@ -32,6 +32,8 @@ const (
 	FieldProvenance = "provenance"
 	// FieldLastSeen holds the string denoting the last_seen field in the database.
 	FieldLastSeen = "last_seen"
+	// FieldStale holds the string denoting the stale field in the database.
+	FieldStale = "stale"
 	// FieldCordoned holds the string denoting the cordoned field in the database.
 	FieldCordoned = "cordoned"
 	// FieldCordonReason holds the string denoting the cordon_reason field in the database.
@@ -89,6 +91,7 @@ var Columns = []string{
 	FieldState,
 	FieldProvenance,
 	FieldLastSeen,
+	FieldStale,
 	FieldCordoned,
 	FieldCordonReason,
 }
@@ -120,6 +123,8 @@ var (
 	DefaultState string
 	// DefaultProvenance holds the default value on creation for the "provenance" field.
 	DefaultProvenance string
+	// DefaultStale holds the default value on creation for the "stale" field.
+	DefaultStale bool
 	// DefaultCordoned holds the default value on creation for the "cordoned" field.
 	DefaultCordoned bool
 	// DefaultCordonReason holds the default value on creation for the "cordon_reason" field.
@@ -182,6 +187,11 @@ func ByProvenance(opts ...sql.OrderTermOption) OrderOption {
 // ByLastSeen orders the results by the last_seen field.
 func ByLastSeen(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSeen, opts...).ToFunc()
+}
+
+// ByStale orders the results by the stale field.
+func ByStale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStale, opts...).ToFunc()
 }
 
 // ByCordoned orders the results by the cordoned field.

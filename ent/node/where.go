@@ -105,6 +105,11 @@ func LastSeen(v time.Time) predicate.Node {
 	return predicate.Node(sql.FieldEQ(FieldLastSeen, v))
 }
 
+// Stale applies equality check predicate on the "stale" field. It's identical to StaleEQ.
+func Stale(v bool) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldStale, v))
+}
+
 // Cordoned applies equality check predicate on the "cordoned" field. It's identical to CordonedEQ.
 func Cordoned(v bool) predicate.Node {
 	return predicate.Node(sql.FieldEQ(FieldCordoned, v))
@@ -703,6 +708,16 @@ func LastSeenIsNil() predicate.Node {
 // LastSeenNotNil applies the NotNil predicate on the "last_seen" field.
 func LastSeenNotNil() predicate.Node {
 	return predicate.Node(sql.FieldNotNull(FieldLastSeen))
+}
+
+// StaleEQ applies the EQ predicate on the "stale" field.
+func StaleEQ(v bool) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldStale, v))
+}
+
+// StaleNEQ applies the NEQ predicate on the "stale" field.
+func StaleNEQ(v bool) predicate.Node {
+	return predicate.Node(sql.FieldNEQ(FieldStale, v))
 }
 
 // CordonedEQ applies the EQ predicate on the "cordoned" field.

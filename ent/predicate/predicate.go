@@ -39,6 +39,9 @@ type NetworkSwitch func(*sql.Selector)
 // Node is the predicate function for node builders.
 type Node func(*sql.Selector)
 
+// Observation is the predicate function for observation builders.
+type Observation func(*sql.Selector)
+
 // Pod is the predicate function for pod builders.
 type Pod func(*sql.Selector)
 

@@ -17,6 +17,7 @@ func (Link) Fields() []ent.Field {
 		field.String("key").NotEmpty().Unique().Comment("a-device:a-port~b-device:b-port"),
 		field.String("provenance").Default("declared"),
 		field.Time("last_seen").Optional().Nillable(),
+		field.Bool("stale").Default(false).Comment("discovery has not seen it for longer than the stale threshold"),
 	}
 }
 

@@ -29,6 +29,7 @@ func (NetworkSwitch) Fields() []ent.Field {
 		field.Int("rail").Default(0).Comment("rail served by a leaf, from 1; 0 for none"),
 		field.String("provenance").Default("declared"),
 		field.Time("last_seen").Optional().Nillable(),
+		field.Bool("stale").Default(false).Comment("discovery has not seen it for longer than the stale threshold"),
 	}
 }
 

@@ -23,6 +23,7 @@ func (Node) Fields() []ent.Field {
 		field.String("state").Default("available").Comment("discovered, available, allocated, maintenance, failed, retired"),
 		field.String("provenance").Default("declared"),
 		field.Time("last_seen").Optional().Nillable(),
+		field.Bool("stale").Default(false).Comment("discovery has not seen it for longer than the stale threshold"),
 		field.Bool("cordoned").Default(false).Comment("an operator keeps the node out of new blocks"),
 		field.String("cordon_reason").Default(""),
 	}

@@ -114,6 +114,7 @@ func newImportPlan(old, neu *records, opts ImportOptions) *importPlan {
 		p.scope[name] = true
 	}
 	full := opts.Mode == ImportFleet
+	keepObserved(old, neu)
 	if !full {
 		keepUncarried(old, neu)
 	}
@@ -207,6 +208,30 @@ func keepUncarried(old, neu *records) {
 	for k, l := range neu.links {
 		if o, ok := old.links[k]; ok {
 			l.Provenance, l.LastSeen = o.Provenance, o.LastSeen
+			neu.links[k] = l
+		}
+	}
+}
+
+// keepObserved copies into neu what only discovery knows of a record (when
+// it was last seen, whether it is stale), so that importing a file, which
+// declares intent, does not reset what discovery observed.
+func keepObserved(old, neu *records) {
+	for k, n := range neu.nodes {
+		if o, ok := old.nodes[k]; ok {
+			n.LastSeen, n.Stale = o.LastSeen, o.Stale
+			neu.nodes[k] = n
+		}
+	}
+	for k, n := range neu.switches {
+		if o, ok := old.switches[k]; ok {
+			n.LastSeen, n.Stale = o.LastSeen, o.Stale
+			neu.switches[k] = n
+		}
+	}
+	for k, l := range neu.links {
+		if o, ok := old.links[k]; ok {
+			l.LastSeen, l.Stale = o.LastSeen, o.Stale
 			neu.links[k] = l
 		}
 	}

@@ -121,7 +121,7 @@ func loadAll(ctx context.Context, c *ent.Client) (*records, ids, error) {
 			Name: sw.Name, Role: sw.Role, Fabric: fabricNames[sw.FabricID], Vendor: sw.Vendor, Model: sw.Model,
 			OS: sw.Os, Serial: sw.Serial, MgmtAddress: sw.MgmtAddress, Driver: sw.Driver,
 			Rack: opt(rackNames, sw.RackID), LeafDomain: opt(ldNames, sw.LeafDomainID), Pod: opt(podNames, sw.PodID),
-			Rail: sw.Rail, Provenance: sw.Provenance, LastSeen: stampPtr(sw.LastSeen),
+			Rail: sw.Rail, Provenance: sw.Provenance, LastSeen: stampPtr(sw.LastSeen), Stale: sw.Stale,
 		}
 		m.set(model.KindSwitch, sw.Name, sw.ID)
 	}
@@ -133,7 +133,7 @@ func loadAll(ctx context.Context, c *ent.Client) (*records, ids, error) {
 		r.nodes[n.Hostname] = recNode{
 			Hostname: n.Hostname, Rack: rackNames[n.RackID], Serial: n.Serial, Vendor: n.Vendor, Model: n.Model,
 			BMCAddress: n.BmcAddress, BMCCredential: n.BmcCredentialRef, State: n.State,
-			Provenance: n.Provenance, LastSeen: stampPtr(n.LastSeen),
+			Provenance: n.Provenance, LastSeen: stampPtr(n.LastSeen), Stale: n.Stale,
 		}
 		m.set(model.KindNode, n.Hostname, n.ID)
 	}
@@ -188,7 +188,7 @@ func loadAll(ctx context.Context, c *ent.Client) (*records, ids, error) {
 		return nil, nil, fmt.Errorf("load links: %w", err)
 	}
 	for _, l := range links {
-		rl := recLink{A: portByID[l.AID], B: portByID[l.BID], Provenance: l.Provenance, LastSeen: stampPtr(l.LastSeen)}
+		rl := recLink{A: portByID[l.AID], B: portByID[l.BID], Provenance: l.Provenance, LastSeen: stampPtr(l.LastSeen), Stale: l.Stale}
 		r.links[l.Key] = rl
 		m.set(model.KindLink, l.Key, l.ID)
 	}

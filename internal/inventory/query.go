@@ -393,7 +393,7 @@ func nodeModel(n *ent.Node) model.Node {
 	return model.Node{
 		Hostname: n.Hostname, Serial: n.Serial, Vendor: n.Vendor, Model: n.Model,
 		BMC:   model.BMC{Address: n.BmcAddress, CredentialRef: n.BmcCredentialRef},
-		State: model.NodeState(n.State), Provenance: model.Provenance(n.Provenance), LastSeen: stampPtr(n.LastSeen).Time(),
+		State: model.NodeState(n.State), Provenance: model.Provenance(n.Provenance), LastSeen: stampPtr(n.LastSeen).Time(), Stale: n.Stale,
 	}
 }
 
@@ -666,7 +666,7 @@ func switchRow(h *hierarchy, sw *ent.NetworkSwitch, ports int) SwitchRow {
 	row := SwitchRow{Switch: model.Switch{
 		Name: sw.Name, Role: model.SwitchRole(sw.Role), Fabric: h.fabricName[sw.FabricID], Vendor: sw.Vendor, Model: sw.Model,
 		OS: sw.Os, Serial: sw.Serial, MgmtAddress: sw.MgmtAddress, Driver: sw.Driver, Rail: sw.Rail,
-		Provenance: model.Provenance(sw.Provenance), LastSeen: stampPtr(sw.LastSeen).Time(),
+		Provenance: model.Provenance(sw.Provenance), LastSeen: stampPtr(sw.LastSeen).Time(), Stale: sw.Stale,
 	}, Site: h.fabricSite[sw.FabricID], PortCount: ports}
 	if sw.RackID != nil {
 		row.Rack = h.rackLoc[*sw.RackID].Rack
@@ -711,7 +711,7 @@ func (s *Store) ListLinks(ctx context.Context, f Filter, p Page) ([]model.Link, 
 	}
 	out := make([]model.Link, len(ls))
 	for i, l := range ls {
-		out[i] = model.Link{A: ep[l.AID], B: ep[l.BID], Provenance: model.Provenance(l.Provenance), LastSeen: stampPtr(l.LastSeen).Time()}
+		out[i] = model.Link{A: ep[l.AID], B: ep[l.BID], Provenance: model.Provenance(l.Provenance), LastSeen: stampPtr(l.LastSeen).Time(), Stale: l.Stale}
 	}
 	return out, nextPage(ls, size, func(e *ent.Link) int { return e.ID }), nil
 }

@@ -60,6 +60,7 @@ type recSwitch struct {
 	Rail        int    `json:"rail,omitempty"`
 	Provenance  string `json:"provenance"`
 	LastSeen    stamp  `json:"last_seen,omitzero"`
+	Stale       bool   `json:"stale,omitempty"`
 }
 
 type recSwitchPort struct {
@@ -79,6 +80,7 @@ type recNode struct {
 	State         string `json:"state"`
 	Provenance    string `json:"provenance"`
 	LastSeen      stamp  `json:"last_seen,omitzero"`
+	Stale         bool   `json:"stale,omitempty"`
 }
 
 type recGPU struct {
@@ -119,6 +121,7 @@ type recLink struct {
 	B          model.Endpoint `json:"b"`
 	Provenance string         `json:"provenance"`
 	LastSeen   stamp          `json:"last_seen,omitzero"`
+	Stale      bool           `json:"stale,omitempty"`
 }
 
 type recTenant struct {
@@ -229,7 +232,7 @@ func flatten(f *model.Fleet) *records {
 			Name: sw.Name, Role: string(sw.Role), Fabric: sw.Fabric, Vendor: sw.Vendor, Model: sw.Model,
 			OS: sw.OS, Serial: sw.Serial, MgmtAddress: sw.MgmtAddress, Driver: sw.Driver, Rack: sw.Rack,
 			LeafDomain: sw.LeafDomain, Pod: sw.Pod, Rail: sw.Rail,
-			Provenance: string(orProvenance(sw.Provenance)), LastSeen: stampOf(sw.LastSeen),
+			Provenance: string(orProvenance(sw.Provenance)), LastSeen: stampOf(sw.LastSeen), Stale: sw.Stale,
 		}
 		for _, p := range sw.Ports {
 			r.switchPorts[portKey(sw.Name, p.Name)] = recSwitchPort{Device: sw.Name, Name: p.Name, SpeedGbps: p.SpeedGbps}
@@ -243,7 +246,7 @@ func flatten(f *model.Fleet) *records {
 		r.nodes[n.Hostname] = recNode{
 			Hostname: n.Hostname, Rack: n.Rack, Serial: n.Serial, Vendor: n.Vendor, Model: n.Model,
 			BMCAddress: n.BMC.Address, BMCCredential: n.BMC.CredentialRef, State: string(state),
-			Provenance: string(orProvenance(n.Provenance)), LastSeen: stampOf(n.LastSeen),
+			Provenance: string(orProvenance(n.Provenance)), LastSeen: stampOf(n.LastSeen), Stale: n.Stale,
 		}
 		for _, g := range n.GPUs {
 			health := g.Health
@@ -270,7 +273,7 @@ func flatten(f *model.Fleet) *records {
 	}
 	for _, l := range f.Links {
 		l = l.Normalize()
-		rl := recLink{A: l.A, B: l.B, Provenance: string(orProvenance(l.Provenance)), LastSeen: stampOf(l.LastSeen)}
+		rl := recLink{A: l.A, B: l.B, Provenance: string(orProvenance(l.Provenance)), LastSeen: stampOf(l.LastSeen), Stale: l.Stale}
 		r.links[rl.key()] = rl
 	}
 	for _, t := range f.Tenants {
@@ -350,7 +353,7 @@ func (r *records) fleet(keep func(site string) bool) *model.Fleet {
 			Name: sw.Name, Role: model.SwitchRole(sw.Role), Fabric: sw.Fabric, Vendor: sw.Vendor, Model: sw.Model,
 			OS: sw.OS, Serial: sw.Serial, MgmtAddress: sw.MgmtAddress, Driver: sw.Driver, Rack: sw.Rack,
 			LeafDomain: sw.LeafDomain, Pod: sw.Pod, Rail: sw.Rail, Provenance: model.Provenance(sw.Provenance),
-			LastSeen: sw.LastSeen.Time(),
+			LastSeen: sw.LastSeen.Time(), Stale: sw.Stale,
 		})
 	}
 	for _, p := range r.switchPorts {
@@ -367,7 +370,7 @@ func (r *records) fleet(keep func(site string) bool) *model.Fleet {
 		f.Nodes = append(f.Nodes, model.Node{
 			Hostname: n.Hostname, Rack: n.Rack, Serial: n.Serial, Vendor: n.Vendor, Model: n.Model,
 			BMC: model.BMC{Address: n.BMCAddress, CredentialRef: n.BMCCredential}, State: model.NodeState(n.State),
-			Provenance: model.Provenance(n.Provenance), LastSeen: n.LastSeen.Time(),
+			Provenance: model.Provenance(n.Provenance), LastSeen: n.LastSeen.Time(), Stale: n.Stale,
 		})
 	}
 	for _, g := range r.gpus {
@@ -396,7 +399,7 @@ func (r *records) fleet(keep func(site string) bool) *model.Fleet {
 	}
 	for _, l := range r.links {
 		if keep(r.siteOfDevice(l.A.Device)) {
-			f.Links = append(f.Links, model.Link{A: l.A, B: l.B, Provenance: model.Provenance(l.Provenance), LastSeen: l.LastSeen.Time()})
+			f.Links = append(f.Links, model.Link{A: l.A, B: l.B, Provenance: model.Provenance(l.Provenance), LastSeen: l.LastSeen.Time(), Stale: l.Stale})
 		}
 	}
 	for _, t := range r.tenants {

@@ -103,7 +103,7 @@ func (w writer) create(ctx context.Context, kind string, ops []op) error {
 			return tx.NVLinkDomain.CreateBulk(bs...).Save(ctx)
 		}, func(e *ent.NVLinkDomain) int { return e.ID })
 	case model.KindSwitch:
-		return bulk(ctx, w, kind, 16, ops, func(r recSwitch) (*ent.NetworkSwitchCreate, error) {
+		return bulk(ctx, w, kind, 17, ops, func(r recSwitch) (*ent.NetworkSwitchCreate, error) {
 			refs, err := switchRefs(r, m)
 			if err != nil {
 				return nil, err
@@ -124,7 +124,7 @@ func (w writer) create(ctx context.Context, kind string, ops []op) error {
 		}, func(bs []*ent.PortCreate) ([]*ent.Port, error) { return tx.Port.CreateBulk(bs...).Save(ctx) },
 			func(e *ent.Port) int { return e.ID })
 	case model.KindNode:
-		return bulk(ctx, w, kind, 11, ops, func(r recNode) (*ent.NodeCreate, error) {
+		return bulk(ctx, w, kind, 12, ops, func(r recNode) (*ent.NodeCreate, error) {
 			b, err := setNode(tx.Node.Create(), r, m)
 			if err != nil {
 				return nil, err
@@ -164,7 +164,7 @@ func (w writer) create(ctx context.Context, kind string, ops []op) error {
 		}, func(bs []*ent.PortCreate) ([]*ent.Port, error) { return tx.Port.CreateBulk(bs...).Save(ctx) },
 			func(e *ent.Port) int { return e.ID })
 	case model.KindLink:
-		return bulk(ctx, w, kind, 6, ops, func(r recLink) (*ent.LinkCreate, error) {
+		return bulk(ctx, w, kind, 7, ops, func(r recLink) (*ent.LinkCreate, error) {
 			b, err := setLink(tx.Link.Create(), r, m)
 			if err != nil {
 				return nil, err
@@ -260,7 +260,7 @@ func (w writer) update(ctx context.Context, o op) error {
 		b, err := setNICPort(tx.Port.UpdateOneID(id), r, m)
 		return execOr(ctx, b, err)
 	case recLink:
-		b := tx.Link.UpdateOneID(id).SetProvenance(r.Provenance)
+		b := tx.Link.UpdateOneID(id).SetProvenance(r.Provenance).SetStale(r.Stale)
 		setOrClear(r.LastSeen.ptr(), b.SetLastSeen, b.ClearLastSeen)
 		return b.Exec(ctx)
 	case recTenant:
@@ -456,6 +456,7 @@ type switchSetter[T any] interface {
 	SetMgmtAddress(string) T
 	SetDriver(string) T
 	SetRail(int) T
+	SetStale(bool) T
 	SetProvenance(string) T
 }
 
@@ -470,6 +471,7 @@ func setSwitch[T switchSetter[T]](b T, r recSwitch, refs switchRefIDs) T {
 	b.SetMgmtAddress(r.MgmtAddress)
 	b.SetDriver(r.Driver)
 	b.SetRail(r.Rail)
+	b.SetStale(r.Stale)
 	return b.SetProvenance(r.Provenance)
 }
 
@@ -482,6 +484,7 @@ type nodeSetter[T any] interface {
 	SetBmcAddress(string) T
 	SetBmcCredentialRef(string) T
 	SetState(string) T
+	SetStale(bool) T
 	SetProvenance(string) T
 }
 
@@ -498,6 +501,7 @@ func setNode[T nodeSetter[T]](b T, r recNode, m ids) (T, error) {
 	b.SetBmcAddress(r.BMCAddress)
 	b.SetBmcCredentialRef(r.BMCCredential)
 	b.SetState(r.State)
+	b.SetStale(r.Stale)
 	return b.SetProvenance(r.Provenance), nil
 }
 
@@ -579,6 +583,7 @@ type linkSetter[T any] interface {
 	SetKey(string) T
 	SetAID(int) T
 	SetBID(int) T
+	SetStale(bool) T
 	SetProvenance(string) T
 }
 
@@ -594,6 +599,7 @@ func setLink[T linkSetter[T]](b T, r recLink, m ids) (T, error) {
 	b.SetKey(r.key())
 	b.SetAID(a)
 	b.SetBID(z)
+	b.SetStale(r.Stale)
 	return b.SetProvenance(r.Provenance), nil
 }
 

@@ -189,8 +189,11 @@ type Switch struct {
 	Rail       int        `json:"rail,omitempty" yaml:"rail,omitempty"`
 	Provenance Provenance `json:"provenance,omitempty" yaml:"provenance,omitempty"`
 	// LastSeen is when discovery last observed the switch; zero if never.
-	LastSeen time.Time    `json:"last_seen,omitzero" yaml:"last_seen,omitempty"`
-	Ports    []SwitchPort `json:"ports,omitempty" yaml:"ports,omitempty"`
+	LastSeen time.Time `json:"last_seen,omitzero" yaml:"last_seen,omitempty"`
+	// Stale is set when discovery has not seen the switch for longer than
+	// the stale threshold; it is never deleted for that alone.
+	Stale bool         `json:"stale,omitempty" yaml:"stale,omitempty"`
+	Ports []SwitchPort `json:"ports,omitempty" yaml:"ports,omitempty"`
 }
 
 // SwitchPort is a port on a switch.
@@ -220,8 +223,11 @@ type Node struct {
 	Provenance Provenance `json:"provenance,omitempty" yaml:"provenance,omitempty"`
 	// LastSeen is when discovery last observed the node; zero if never.
 	LastSeen time.Time `json:"last_seen,omitzero" yaml:"last_seen,omitempty"`
-	GPUs     []GPU     `json:"gpus,omitempty" yaml:"gpus,omitempty"`
-	NICs     []NIC     `json:"nics,omitempty" yaml:"nics,omitempty"`
+	// Stale is set when discovery has not seen the node for longer than
+	// the stale threshold; it is never deleted for that alone.
+	Stale bool  `json:"stale,omitempty" yaml:"stale,omitempty"`
+	GPUs  []GPU `json:"gpus,omitempty" yaml:"gpus,omitempty"`
+	NICs  []NIC `json:"nics,omitempty" yaml:"nics,omitempty"`
 }
 
 // GPU is one accelerator in a node.
@@ -286,6 +292,9 @@ type Link struct {
 	Provenance Provenance `json:"provenance,omitempty" yaml:"provenance,omitempty"`
 	// LastSeen is when discovery last observed the link; zero if never.
 	LastSeen time.Time `json:"last_seen,omitzero" yaml:"last_seen,omitempty"`
+	// Stale is set when discovery has not seen the link for longer than
+	// the stale threshold; it is never deleted for that alone.
+	Stale bool `json:"stale,omitempty" yaml:"stale,omitempty"`
 }
 
 // Normalize returns l with its endpoints in canonical order.
