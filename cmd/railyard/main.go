@@ -13,11 +13,13 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/railyard/railyard/internal/app"
 	"github.com/railyard/railyard/internal/cli"
+	"github.com/railyard/railyard/internal/discovery"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/fleetgen"
 	samples "github.com/railyard/railyard/inventory-samples"
@@ -65,6 +67,14 @@ re-importing it into the same database changes nothing.`,
 	cmd.Flags().StringVar(&cfg.Sample, "sample", "", "import this sample fleet at start ("+strings.Join(samples.Names(), ", ")+")")
 	cmd.Flags().BoolVar(&cfg.Carve.SubNode, "carve-subnode", false, "allow blocks of fewer GPUs than a node, packed onto shared nodes")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "debug logging")
+	d := &cfg.Discovery
+	cmd.Flags().DurationVar(&d.Interval, "discover-interval", 0, "run discovery every interval over the inventory's BMC and switch addresses (0: never)")
+	cmd.Flags().StringVar(&d.TargetsFile, "discover-targets", "", "also discover the targets in this file (one URL per line, with key=value hints)")
+	cmd.Flags().StringVar(&d.Credential, "discover-credential", "", "credential reference (env:NAME or file:PATH) for targets that name none")
+	cmd.Flags().IntVar(&d.Runner.Concurrency, "discover-concurrency", discovery.DefaultConcurrency, "targets asked at once")
+	cmd.Flags().DurationVar(&d.Runner.Timeout, "discover-timeout", discovery.DefaultTimeout, "time limit per target attempt")
+	cmd.Flags().IntVar(&d.Runner.Retries, "discover-retries", discovery.DefaultRetries, "retries of an unreachable target, with exponential backoff")
+	cmd.Flags().DurationVar(&d.StaleAfter, "stale-after", 24*time.Hour, "mark devices and cables stale when discovery has not seen them for this long (0: never)")
 	return cmd
 }
 

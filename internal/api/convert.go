@@ -30,7 +30,7 @@ func nodePB(r inventory.NodeRow) *pb.Node {
 		Hostname: r.Hostname, Site: r.Site, Pod: r.Pod, LeafDomain: r.LeafDomain, Rack: r.Location.Rack, Serial: r.Serial,
 		Vendor: r.Vendor, Model: r.Model, BmcAddress: r.BMC.Address, BmcCredentialRef: r.BMC.CredentialRef,
 		State: string(r.State), Provenance: string(r.Provenance), GpuCount: int32(r.GPUCount), GpuModel: r.GPUModel,
-		LastSeen: ts(r.LastSeen),
+		LastSeen: ts(r.LastSeen), Stale: r.Stale,
 	}
 }
 
@@ -64,11 +64,11 @@ func nicPB(r inventory.NICRow) *pb.NIC {
 func switchPB(r inventory.SwitchRow) *pb.Switch {
 	return &pb.Switch{Name: r.Name, Role: string(r.Role), Fabric: r.Fabric, Vendor: r.Vendor, Model: r.Model, Os: r.OS,
 		Serial: r.Serial, MgmtAddress: r.MgmtAddress, Driver: r.Driver, Site: r.Site, Pod: r.Pod, LeafDomain: r.LeafDomain,
-		Rack: r.Rack, Rail: int32(r.Rail), Provenance: string(r.Provenance), PortCount: int32(r.PortCount), LastSeen: ts(r.LastSeen)}
+		Rack: r.Rack, Rail: int32(r.Rail), Provenance: string(r.Provenance), PortCount: int32(r.PortCount), LastSeen: ts(r.LastSeen), Stale: r.Stale}
 }
 
 func linkPB(l model.Link) *pb.Link {
-	return &pb.Link{A: endpointPB(l.A), B: endpointPB(l.B), Provenance: string(l.Provenance), LastSeen: ts(l.LastSeen)}
+	return &pb.Link{A: endpointPB(l.A), B: endpointPB(l.B), Provenance: string(l.Provenance), LastSeen: ts(l.LastSeen), Stale: l.Stale}
 }
 
 func tenantPB(t model.Tenant) *pb.Tenant { return &pb.Tenant{Name: t.Name, Description: t.Description} }

@@ -367,7 +367,17 @@ func (s *Inventory) Validate(ctx context.Context, r *pb.ValidateRequest) (*pb.Va
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return &pb.ValidateResponse{Findings: findingsPB(validate.Fleet(f))}, nil
+	findings := validate.Fleet(f)
+	if r.Filename == "" {
+		// The stored inventory: also compare the declared cabling with
+		// what discovery saw.
+		observed, walked, err := s.store.ObservedCabling(ctx)
+		if err != nil {
+			return nil, toStatus(err)
+		}
+		findings = append(findings, validate.Cabling(f, observed, walked)...)
+	}
+	return &pb.ValidateResponse{Findings: findingsPB(findings)}, nil
 }
 
 // Watch streams history entries after the requested sequence number, then

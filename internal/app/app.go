@@ -40,6 +40,9 @@ type Config struct {
 	Ready func(addr net.Addr)
 	// Carve is the carving engine's policy (sub-node blocks).
 	Carve carve.Policy
+	// Discovery runs discovery from the server on an interval, and marks
+	// records stale.
+	Discovery DiscoveryConfig
 }
 
 // Run serves until ctx is done, then stops gracefully.
@@ -68,10 +71,12 @@ func Run(ctx context.Context, cfg Config) error {
 	g := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
 	api.NewInventory(store).Register(g)
 	api.NewCarve(carver.New(store, cfg.Carve)).Register(g)
+	api.NewDiscovery(store, cfg.Discovery.StaleAfter).Register(g)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.InventoryService", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.CarveService", healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus("railyard.v1.DiscoveryService", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)
 
@@ -81,6 +86,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Ready != nil {
 		cfg.Ready(lis.Addr())
 	}
+	loopCtx, stopLoops := context.WithCancel(ctx)
+	defer stopLoops()
+	go discoveryLoop(loopCtx, store, cfg.Discovery, log)
 	select {
 	case err := <-errc:
 		return err

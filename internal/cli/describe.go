@@ -93,7 +93,7 @@ func writeNodeDetail(w io.Writer, d *pb.NodeDetail) error {
 		{"BMC", n.GetBmcAddress()},
 		{"BMC credentials", n.GetBmcCredentialRef()},
 		{"Provenance", n.GetProvenance()},
-		{"Last seen", timeText(n.GetLastSeen())},
+		{"Last seen", staleText(n.GetLastSeen(), n.GetStale())},
 	}); err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func writeSwitchDetail(w io.Writer, d *pb.SwitchDetail) error {
 		{"Driver", s.GetDriver()},
 		{"Ports", itoa(s.GetPortCount())},
 		{"Provenance", s.GetProvenance()},
-		{"Last seen", timeText(s.GetLastSeen())},
+		{"Last seen", staleText(s.GetLastSeen(), s.GetStale())},
 	}); err != nil {
 		return err
 	}

@@ -213,3 +213,12 @@ func timeText(t *timestamppb.Timestamp) string {
 	}
 	return t.AsTime().UTC().Format(time.RFC3339)
 }
+
+// staleText is a last-seen time, marked when discovery has lost sight of
+// the device.
+func staleText(t *timestamppb.Timestamp, stale bool) string {
+	if stale {
+		return timeText(t) + " (stale)"
+	}
+	return timeText(t)
+}

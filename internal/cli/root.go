@@ -69,6 +69,7 @@ over gRPC; see --server.`,
 		newExportCommand(o),
 		newValidateCommand(o),
 		newWatchCommand(o),
+		newDiscoverCommand(o),
 	)
 	root.AddCommand(newCarveCommands(o)...)
 	root.AddCommand(extra...)

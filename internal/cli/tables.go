@@ -76,6 +76,14 @@ var (
 		{"KIND", (*pb.Change).GetKind},
 		{"KEY", (*pb.Change).GetKey},
 	}
+	// observedChangeColumns show what a discovery run changed, and which
+	// source saw it.
+	observedChangeColumns = []column[*pb.Change]{
+		{"OP", (*pb.Change).GetOp},
+		{"KIND", (*pb.Change).GetKind},
+		{"KEY", (*pb.Change).GetKey},
+		{"SOURCE", (*pb.Change).GetSource},
+	}
 )
 
 func itoa(i int32) string { return strconv.Itoa(int(i)) }

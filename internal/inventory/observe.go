@@ -226,3 +226,98 @@ func (s *Store) Observations(ctx context.Context, kind, key string) ([]Observed,
 	}
 	return out, nil
 }
+
+// ObservedCabling returns the cables discovery saw in the latest walk of
+// each switch, and the switches walked, for comparison with the declared
+// cabling (validate.Cabling).
+func (s *Store) ObservedCabling(ctx context.Context) ([]model.Link, map[string]bool, error) {
+	rows, err := s.client.Observation.Query().Where(observation.KindIn(model.KindSwitch, model.KindLink)).
+		Order(ent.Asc(observation.FieldKey)).All(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	walkedAt := map[string]time.Time{}
+	for _, r := range rows {
+		if r.Kind == model.KindSwitch && r.LastSeen.After(walkedAt[r.Key]) {
+			walkedAt[r.Key] = r.LastSeen
+		}
+	}
+	var links []model.Link
+	for _, r := range rows {
+		if r.Kind != model.KindLink {
+			continue
+		}
+		var l model.Link
+		if err := json.Unmarshal([]byte(r.Facts), &l); err != nil {
+			return nil, nil, fmt.Errorf("observation %s: %w", r.Key, err)
+		}
+		for _, d := range []string{l.A.Device, l.B.Device} {
+			if at, ok := walkedAt[d]; ok && !r.LastSeen.Before(at) {
+				links = append(links, l)
+				break
+			}
+		}
+	}
+	walked := map[string]bool{}
+	for k := range walkedAt {
+		walked[k] = true
+	}
+	return links, walked, nil
+}
+
+// IfLeader runs fn only if this replica wins the named loop's leadership
+// for the duration of fn: on PostgreSQL a session advisory lock taken
+// without waiting (another replica holding it means this one skips the
+// round and reports false); on SQLite there is one server, which always
+// leads.
+func (s *Store) IfLeader(ctx context.Context, loop string, fn func() error) (bool, error) {
+	if s.dialect != "postgres" {
+		return true, fn()
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	var id int64
+	for _, c := range loop {
+		id = id*131 + int64(c)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", id).Scan(&got); err != nil {
+		return false, fmt.Errorf("leader lock %s: %w", loop, err)
+	}
+	if !got {
+		return false, nil
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", id)
+	return true, fn()
+}
+
+// DiscoveryTargets lists the addresses the inventory knows: each node's
+// BMC address with its credential reference, and each switch's management
+// address when it is a URL. Hostnames are given as hints so that answers
+// merge into the right records.
+func (s *Store) DiscoveryTargets(ctx context.Context) ([]DiscoveryTarget, error) {
+	var out []DiscoveryTarget
+	nodes, err := s.client.Node.Query().Where(node.BmcAddressNEQ("")).Order(ent.Asc(node.FieldHostname)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		out = append(out, DiscoveryTarget{URL: n.BmcAddress, Credential: n.BmcCredentialRef, Hostname: n.Hostname})
+	}
+	sws, err := s.client.NetworkSwitch.Query().Where(networkswitch.MgmtAddressContains("://")).Order(ent.Asc(networkswitch.FieldName)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sw := range sws {
+		out = append(out, DiscoveryTarget{URL: sw.MgmtAddress, Hostname: sw.Name})
+	}
+	return out, nil
+}
+
+// DiscoveryTarget is an address the inventory knows.
+type DiscoveryTarget struct {
+	URL, Credential, Hostname string
+}

@@ -223,8 +223,10 @@ type Node struct {
 	GpuCount         int32                  `protobuf:"varint,13,opt,name=gpu_count,json=gpuCount,proto3" json:"gpu_count,omitempty"`
 	GpuModel         string                 `protobuf:"bytes,14,opt,name=gpu_model,json=gpuModel,proto3" json:"gpu_model,omitempty"`
 	LastSeen         *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Discovery has not seen the node for longer than the stale threshold.
+	Stale         bool `protobuf:"varint,16,opt,name=stale,proto3" json:"stale,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Node) Reset() {
@@ -360,6 +362,13 @@ func (x *Node) GetLastSeen() *timestamppb.Timestamp {
 		return x.LastSeen
 	}
 	return nil
+}
+
+func (x *Node) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
 }
 
 type GPU struct {
@@ -758,6 +767,7 @@ type Switch struct {
 	Provenance    string                 `protobuf:"bytes,15,opt,name=provenance,proto3" json:"provenance,omitempty"`
 	PortCount     int32                  `protobuf:"varint,16,opt,name=port_count,json=portCount,proto3" json:"port_count,omitempty"`
 	LastSeen      *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
+	Stale         bool                   `protobuf:"varint,18,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -911,6 +921,13 @@ func (x *Switch) GetLastSeen() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Switch) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
+}
+
 type SwitchPort struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -977,6 +994,7 @@ type Link struct {
 	B             *Endpoint              `protobuf:"bytes,2,opt,name=b,proto3" json:"b,omitempty"`
 	Provenance    string                 `protobuf:"bytes,3,opt,name=provenance,proto3" json:"provenance,omitempty"`
 	LastSeen      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
+	Stale         bool                   `protobuf:"varint,5,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1037,6 +1055,13 @@ func (x *Link) GetLastSeen() *timestamppb.Timestamp {
 		return x.LastSeen
 	}
 	return nil
+}
+
+func (x *Link) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
 }
 
 type Tenant struct {
@@ -2361,7 +2386,7 @@ const file_railyard_v1_inventory_proto_rawDesc = "" +
 	"\x06filter\x18\x01 \x01(\v2\x13.railyard.v1.FilterR\x06filter\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xbb\x03\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xd1\x03\n" +
 	"\x04Node\x12\x1a\n" +
 	"\bhostname\x18\x01 \x01(\tR\bhostname\x12\x12\n" +
 	"\x04site\x18\x02 \x01(\tR\x04site\x12\x10\n" +
@@ -2382,7 +2407,8 @@ const file_railyard_v1_inventory_proto_rawDesc = "" +
 	"provenance\x12\x1b\n" +
 	"\tgpu_count\x18\r \x01(\x05R\bgpuCount\x12\x1b\n" +
 	"\tgpu_model\x18\x0e \x01(\tR\bgpuModel\x127\n" +
-	"\tlast_seen\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\"\xcf\x02\n" +
+	"\tlast_seen\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x12\x14\n" +
+	"\x05stale\x18\x10 \x01(\bR\x05stale\"\xcf\x02\n" +
 	"\x03GPU\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x05R\x05index\x12\x12\n" +
@@ -2421,7 +2447,7 @@ const file_railyard_v1_inventory_proto_rawDesc = "" +
 	"\x06fabric\x18\a \x01(\tR\x06fabric\x12\x1c\n" +
 	"\n" +
 	"pci_bus_id\x18\b \x01(\tR\bpciBusId\x12*\n" +
-	"\x05ports\x18\t \x03(\v2\x14.railyard.v1.NICPortR\x05ports\"\xc0\x03\n" +
+	"\x05ports\x18\t \x03(\v2\x14.railyard.v1.NICPortR\x05ports\"\xd6\x03\n" +
 	"\x06Switch\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x16\n" +
@@ -2444,20 +2470,22 @@ const file_railyard_v1_inventory_proto_rawDesc = "" +
 	"provenance\x12\x1d\n" +
 	"\n" +
 	"port_count\x18\x10 \x01(\x05R\tportCount\x127\n" +
-	"\tlast_seen\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\"j\n" +
+	"\tlast_seen\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x12\x14\n" +
+	"\x05stale\x18\x12 \x01(\bR\x05stale\"j\n" +
 	"\n" +
 	"SwitchPort\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
 	"speed_gbps\x18\x02 \x01(\x05R\tspeedGbps\x12)\n" +
-	"\x04peer\x18\x03 \x01(\v2\x15.railyard.v1.EndpointR\x04peer\"\xa9\x01\n" +
+	"\x04peer\x18\x03 \x01(\v2\x15.railyard.v1.EndpointR\x04peer\"\xbf\x01\n" +
 	"\x04Link\x12#\n" +
 	"\x01a\x18\x01 \x01(\v2\x15.railyard.v1.EndpointR\x01a\x12#\n" +
 	"\x01b\x18\x02 \x01(\v2\x15.railyard.v1.EndpointR\x01b\x12\x1e\n" +
 	"\n" +
 	"provenance\x18\x03 \x01(\tR\n" +
 	"provenance\x127\n" +
-	"\tlast_seen\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\">\n" +
+	"\tlast_seen\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x12\x14\n" +
+	"\x05stale\x18\x05 \x01(\bR\x05stale\">\n" +
 	"\x06Tenant\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\"\x84\x02\n" +
