@@ -33,7 +33,8 @@ func (c Credentials) Empty() bool                { return c == Credentials{} }
 func CheckCredentialRef(ref string) error {
 	kind, name, ok := strings.Cut(ref, ":")
 	if !ok || name == "" || kind != "env" && kind != "file" {
-		return fmt.Errorf("credential reference %q: want env:NAME or file:PATH", ref)
+		// Not quoted: a value that is not a reference may be the secret.
+		return fmt.Errorf("a credential must be a reference, env:NAME or file:PATH (the value given is not shown)")
 	}
 	return nil
 }

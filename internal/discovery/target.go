@@ -48,6 +48,9 @@ func (t Target) String() string {
 // HostPort is host:port, or just host when no port was given.
 func (t Target) HostPort() string {
 	if t.Port == 0 {
+		if strings.Contains(t.Host, ":") {
+			return "[" + t.Host + "]" // an IPv6 literal
+		}
 		return t.Host
 	}
 	return net.JoinHostPort(t.Host, strconv.Itoa(t.Port))
@@ -86,6 +89,9 @@ func ParseTarget(s string) (Target, error) {
 	}
 	if t.Host == "" {
 		return Target{}, fmt.Errorf("target %q: no host", s)
+	}
+	if strings.Contains(t.Host, ":") && net.ParseIP(t.Host) == nil {
+		return Target{}, fmt.Errorf("target %q: bad host %q", s, t.Host)
 	}
 	if v := t.Params.Get("insecure"); v != "" {
 		t.Insecure = v == "true" || v == "1"
