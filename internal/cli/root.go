@@ -70,6 +70,7 @@ over gRPC; see --server.`,
 		newValidateCommand(o),
 		newWatchCommand(o),
 		newDiscoverCommand(o),
+		newAgentCommand(o),
 	)
 	root.AddCommand(newCarveCommands(o)...)
 	root.AddCommand(extra...)
