@@ -54,8 +54,9 @@ type NodeFacts struct {
 // GPUFacts is one GPU as a source saw it.
 type GPUFacts struct {
 	GPU
-	// NVLinkPeers are the PCI bus ids (or GPU indexes as "gpu:N") of the
-	// GPUs this one has an active NVLink to.
+	// NVLinkPeers are the PCI bus ids of the devices at the far end of
+	// this GPU's active NVLinks: other GPUs, or NVSwitches on systems
+	// that have them.
 	NVLinkPeers []string `json:"nvlink_peers,omitempty"`
 	// NVLinksUp and NVLinksDown count the GPU's NVLinks by state.
 	NVLinksUp   int `json:"nvlinks_up,omitempty"`
@@ -63,8 +64,9 @@ type GPUFacts struct {
 	// NearNICs are the PCI bus ids of the NICs that share a PCIe switch
 	// (or the closest common ancestor) with the GPU.
 	NearNICs []string `json:"near_nics,omitempty"`
-	// XIDs is the count of XID error events seen; ECC counts are
-	// volatile double-bit errors. Nil when the source does not report them.
+	// XIDs is the count of XID error events the agent saw since it started
+	// watching (it restarts from zero with the agent); ECC counts volatile
+	// uncorrected errors. Nil when the source does not report them.
 	XIDs *int64 `json:"xids,omitempty"`
 	ECC  *int64 `json:"ecc_uncorrected,omitempty"`
 }
