@@ -7,7 +7,7 @@ GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 PROTOC_GEN_GO_VERSION      := v1.36.11
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: build run test test-short fuzz bench bench-carve proto generate check-generated tools samples
+.PHONY: build run test test-short fuzz bench bench-carve bench-discovery proto generate check-generated tools samples
 
 build:
 	$(GO) build -o $(BIN) ./cmd/railyard
@@ -51,3 +51,10 @@ bench:
 # missed bar.
 bench-carve:
 	$(GO) run ./internal/carvebench/cmd/carvebench -out bench-results/carve.json $(CARVEBENCH_FLAGS)
+
+# bench-discovery discovers 1,000 Redfish targets answering with 50 ms added
+# latency at concurrency 64, compares the wall time with the ideal and
+# writes bench-results/discovery.json; DISCOVERYBENCH_FLAGS=-check fails
+# above 1.5x the ideal.
+bench-discovery:
+	$(GO) run ./cmd/discoverybench -out bench-results/discovery.json $(DISCOVERYBENCH_FLAGS)
