@@ -335,7 +335,7 @@ func (m *merger) gpu(source, node string, g model.GPUFacts) {
 		r = recGPU{Node: node, Index: g.Index, Health: string(model.GPUUnknown)}
 	}
 	before := r
-	setIf(&r.UUID, g.UUID)
+	setIf(&r.UUID, gpuUUID(g.UUID))
 	setIf(&r.Serial, g.Serial)
 	setIf(&r.Model, g.Model)
 	setIf(&r.PCIBusID, g.PCIBusID)
@@ -353,6 +353,20 @@ func (m *merger) gpu(source, node string, g model.GPUFacts) {
 		m.neu.gpus[k] = r
 		m.touched(model.KindGPU, k, source)
 	}
+}
+
+// gpuUUID spells a GPU UUID the way NVML does ("GPU-" and lower-case
+// hex), so that a BMC's bare UUID and the node agent's agree and do not
+// flip the record on every run.
+func gpuUUID(u string) string {
+	if u == "" {
+		return ""
+	}
+	bare := u
+	if len(u) > 4 && strings.EqualFold(u[:4], "GPU-") {
+		bare = u[4:]
+	}
+	return "GPU-" + strings.ToLower(bare)
 }
 
 func (m *merger) nic(source, node string, c model.NIC) {
