@@ -20,6 +20,11 @@ import (
 	"github.com/railyard/railyard/internal/app"
 	"github.com/railyard/railyard/internal/cli"
 	"github.com/railyard/railyard/internal/discovery"
+	// The discovery sources this binary speaks, registered by URL scheme.
+	_ "github.com/railyard/railyard/internal/discovery/ipmi"
+	_ "github.com/railyard/railyard/internal/discovery/redfish"
+	_ "github.com/railyard/railyard/internal/discovery/snmp"
+	_ "github.com/railyard/railyard/internal/discovery/switchcli"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/fleetgen"
 	samples "github.com/railyard/railyard/inventory-samples"
