@@ -28,9 +28,10 @@ import (
 // replica is one railyard server: its own store connection, carving state
 // and gRPC server, over a database that other replicas may share.
 type replica struct {
-	inv   pb.InventoryServiceClient
-	carve pb.CarveServiceClient
-	store *inventory.Store
+	inv      pb.InventoryServiceClient
+	carve    pb.CarveServiceClient
+	discover pb.DiscoveryServiceClient
+	store    *inventory.Store
 }
 
 func startReplica(t testing.TB, dsn string) replica {
@@ -43,6 +44,7 @@ func startReplica(t testing.TB, dsn string) replica {
 	g := grpc.NewServer()
 	NewInventory(st).Register(g)
 	NewCarve(carver.New(st, carve.Policy{})).Register(g)
+	NewDiscovery(st, 0).Register(g)
 	go g.Serve(lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(context.Context, string) (net.Conn, error) { return lis.Dial() }),
@@ -55,7 +57,7 @@ func startReplica(t testing.TB, dsn string) replica {
 		g.Stop()
 		st.Close()
 	})
-	return replica{pb.NewInventoryServiceClient(conn), pb.NewCarveServiceClient(conn), st}
+	return replica{pb.NewInventoryServiceClient(conn), pb.NewCarveServiceClient(conn), pb.NewDiscoveryServiceClient(conn), st}
 }
 
 // refusalOf returns the Refusal detail of a RESOURCE_EXHAUSTED error.

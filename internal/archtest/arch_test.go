@@ -112,12 +112,13 @@ var rules = []rule{
 		module + "/ent":                "discovery only observes; the inventory merges",
 		module + "/internal/inventory": "discovery only observes; the inventory merges",
 		module + "/internal/api":       "discovery is called by the server and the CLI, not the other way round",
-		"database/sql":                 "discovery never opens the database",
+		"github.com/mattn/go-sqlite3":  "discovery never opens the database",
+		"github.com/jackc/pgx":         "discovery never opens the database",
 	}},
 	{"internal/agent", map[string]string{
 		module + "/ent":                "the node agent reports over gRPC; it never opens the database",
 		module + "/internal/inventory": "the node agent reports over gRPC; it never opens the database",
-		"database/sql":                 "the node agent reports over gRPC; it never opens the database",
+		"github.com/mattn/go-sqlite3":  "the node agent reports over gRPC; it never opens the database",
 	}},
 	{"internal/cli", map[string]string{
 		module + "/ent":                "the CLI never opens the database",
