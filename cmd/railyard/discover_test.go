@@ -12,10 +12,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/railyard/railyard/internal/discovery/ipmi/ipmisim"
-	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/discovery/redfish/redfishtest"
 	"github.com/railyard/railyard/internal/discovery/snmp/snmptest"
 	"github.com/railyard/railyard/internal/discovery/switchcli"
+	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/model"
 )
 
