@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -264,5 +265,48 @@ func TestDiscoverSimulatedSite(t *testing.T) {
 	hist := mustRun(t, addr, "describe", "node", "gpu-001")
 	if !strings.Contains(hist, "discovery:redfish") || !strings.Contains(hist, "discovery:snmp") {
 		t.Errorf("gpu-001's history does not show the discovery changes:\n%s", hist)
+	}
+}
+
+// TestServerDiscoversOnInterval: a server given a targets file discovers
+// on its own schedule, and keeps the node's credential reference (never
+// the secret).
+func TestServerDiscoversOnInterval(t *testing.T) {
+	hgx := redfishtest.New("../../internal/discovery/redfish/testdata/hgx")
+	t.Cleanup(hgx.Close)
+	c := hgx.Credentials()
+	t.Setenv("RAILYARD_TEST_BMC", c.Username+":"+c.Password)
+	targets := filepath.Join(t.TempDir(), "t.targets")
+	os.WriteFile(targets, []byte(hgx.TargetURL()+" hostname=gpu-100 insecure=true\n"), 0o644)
+	addr := serve(t, "--db", filepath.Join(t.TempDir(), "r.db"), "--discover-interval", "500ms",
+		"--discover-targets", targets, "--discover-credential", "env:RAILYARD_TEST_BMC")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, err := run(addr, "describe", "node", "gpu-100")
+		if err == nil {
+			if !strings.Contains(out, "env:RAILYARD_TEST_BMC") || strings.Contains(out, c.Password) {
+				t.Errorf("credential shown wrongly:\n%s", out)
+			}
+			if !strings.Contains(out, "discovered") {
+				t.Errorf("node not in state discovered:\n%s", out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not discover gpu-100 within 30s: %v", err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if gpus := mustRun(t, addr, "get", "gpus", "--node", "gpu-100"); strings.Count(gpus, "H100") != 8 {
+		t.Errorf("gpus of gpu-100:\n%s", gpus)
+	}
+}
+
+// TestAgentWithoutNVML: on a host without the NVIDIA driver the agent says
+// so and exits non-zero.
+func TestAgentWithoutNVML(t *testing.T) {
+	_, errOut, err := run("127.0.0.1:1", "agent", "--once")
+	if err == nil || !strings.Contains(errOut, "NVML is not available on this host") {
+		t.Errorf("agent without NVML: err %v, stderr %q", err, errOut)
 	}
 }
