@@ -76,8 +76,7 @@ func discoverOnce(ctx context.Context, store *inventory.Store, cfg DiscoveryConf
 // serverTargets merges the targets file with the addresses the inventory
 // knows; the file wins where both name one address.
 func serverTargets(ctx context.Context, store *inventory.Store, cfg DiscoveryConfig) ([]discovery.Target, error) {
-	var out []discovery.Target
-	seen := map[string]bool{}
+	var given []discovery.Target
 	if cfg.TargetsFile != "" {
 		f, err := os.Open(cfg.TargetsFile)
 		if err != nil {
@@ -92,29 +91,24 @@ func serverTargets(ctx context.Context, store *inventory.Store, cfg DiscoveryCon
 			if t.Credential == "" {
 				t.Credential = cfg.Credential
 			}
-			seen[t.String()] = true
-			out = append(out, t)
+			given = append(given, t)
 		}
 	}
 	known, err := store.DiscoveryTargets(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var stored []discovery.Target
 	for _, k := range known {
 		t, err := discovery.ParseTarget(k.URL)
 		if err != nil {
 			continue // an address that is not a URL is not ours to probe
 		}
-		if _, _, ok := discovery.Lookup(t.Scheme); !ok || seen[t.String()] {
+		if _, _, ok := discovery.Lookup(t.Scheme); !ok {
 			continue
 		}
-		t.Credential = k.Credential
-		if t.Credential == "" {
-			t.Credential = cfg.Credential
-		}
-		t.Hints.Hostname = k.Hostname
-		seen[t.String()] = true
-		out = append(out, t)
+		t.Credential, t.Hints.Hostname = k.Credential, k.Hostname
+		stored = append(stored, t)
 	}
-	return out, nil
+	return discovery.MergeTargets(given, stored, cfg.Credential), nil
 }

@@ -97,7 +97,7 @@ func (o *options) discover(cmd *cobra.Command, d *discoverOptions, args []string
 		if err != nil {
 			return c.rpcError(err)
 		}
-		targets = mergeTargets(targets, known, d.credential)
+		targets = discovery.MergeTargets(targets, known, d.credential)
 	}
 	if len(targets) == 0 {
 		return fmt.Errorf("no targets: give URLs, --targets FILE or --from-inventory")
@@ -120,7 +120,11 @@ func (o *options) discover(cmd *cobra.Command, d *discoverOptions, args []string
 		return c.rpcError(err)
 	}
 	if !p.table() {
-		return p.printMessage(discoverResultPB(sum, resp))
+		// JSON and YAML: the server's response, with one note per failed target.
+		for _, f := range sum.Failures {
+			resp.Notes = append(resp.Notes, fmt.Sprintf("%s %s: %s", f.Kind, f.Target, f.Reason))
+		}
+		return p.printMessage(resp)
 	}
 	w := p.w
 	verb := "changed"
@@ -145,17 +149,6 @@ func (o *options) discover(cmd *cobra.Command, d *discoverOptions, args []string
 		return fmt.Errorf("no target answered")
 	}
 	return nil
-}
-
-// discoverResultPB is the JSON/YAML form of a run: the server's response
-// with the failures folded into its notes, one per failed target.
-func discoverResultPB(sum discovery.Summary, resp *pb.ReportResponse) *pb.ReportResponse {
-	out := &pb.ReportResponse{Created: resp.GetCreated(), Updated: resp.GetUpdated(), Deleted: resp.GetDeleted(),
-		Seen: resp.GetSeen(), Changes: resp.GetChanges(), Notes: resp.GetNotes()}
-	for _, f := range sum.Failures {
-		out.Notes = append(out.Notes, fmt.Sprintf("%s %s: %s", f.Kind, f.Target, f.Reason))
-	}
-	return out
 }
 
 func (d *discoverOptions) targets(args []string) ([]discovery.Target, error) {
@@ -226,26 +219,6 @@ func inventoryTargets(ctx context.Context, c *conn) ([]discovery.Target, error) 
 		}
 	}
 	return out, nil
-}
-
-// mergeTargets adds the inventory's targets that the command line did not
-// already name.
-func mergeTargets(given, known []discovery.Target, credential string) []discovery.Target {
-	seen := map[string]bool{}
-	for _, t := range given {
-		seen[t.String()] = true
-	}
-	for _, t := range known {
-		if seen[t.String()] {
-			continue
-		}
-		if t.Credential == "" {
-			t.Credential = credential
-		}
-		seen[t.String()] = true
-		given = append(given, t)
-	}
-	return given
 }
 
 // progressBar draws "[#####.....] 12/40  found 10  unreachable 1  failed 1"

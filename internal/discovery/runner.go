@@ -114,18 +114,22 @@ feed:
 
 func (c Runner) one(ctx context.Context, t Target) Result {
 	start := time.Now()
+	res := c.attempts(ctx, t)
+	res.Duration = time.Since(start)
+	return res
+}
+
+// attempts asks t until it answers, fails for good, or runs out of retries.
+func (c Runner) attempts(ctx context.Context, t Target) Result {
 	res := Result{Target: t}
-	defer func() { res.Duration = time.Since(start) }()
 	src, name, ok := Lookup(t.Scheme)
 	if !ok {
 		res.Err, res.Kind = fmt.Errorf("no source for scheme %q (have %v)", t.Scheme, Schemes()), Failed
-		res.Duration = time.Since(start)
 		return res
 	}
 	cred, err := c.Resolve(t.Credential)
 	if err != nil {
 		res.Err, res.Kind = err, Failed
-		res.Duration = time.Since(start)
 		return res
 	}
 	wait := c.Backoff
@@ -160,8 +164,28 @@ func (c Runner) one(ctx context.Context, t Target) Result {
 		}
 		wait *= 2
 	}
-	res.Duration = time.Since(start)
 	return res
+}
+
+// MergeTargets adds to given the known targets (from the inventory) that it
+// does not already name, with credential for those that name none. Given
+// targets win: an operator's file overrides what the inventory holds.
+func MergeTargets(given, known []Target, credential string) []Target {
+	seen := map[string]bool{}
+	for _, t := range given {
+		seen[t.String()] = true
+	}
+	for _, t := range known {
+		if seen[t.String()] {
+			continue
+		}
+		if t.Credential == "" {
+			t.Credential = credential
+		}
+		seen[t.String()] = true
+		given = append(given, t)
+	}
+	return given
 }
 
 // Summary counts a run's results.

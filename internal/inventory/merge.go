@@ -3,6 +3,7 @@ package inventory
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"sort"
@@ -64,12 +65,8 @@ type deviceObs struct {
 }
 
 func newMerger(old *records, now time.Time, chassis map[string]string) *merger {
-	m := &merger{old: old, neu: old.clone(), now: stampOf(now), srcOf: map[string]string{},
-		seen: map[string]map[string]bool{}, chassis: map[string]string{}}
-	for k, v := range chassis {
-		m.chassis[k] = v
-	}
-	return m
+	return &merger{old: old, neu: old.clone(), now: stampOf(now), srcOf: map[string]string{},
+		seen: map[string]map[string]bool{}, chassis: chassis}
 }
 
 func (m *merger) markSeen(kind, key string) {
@@ -83,50 +80,13 @@ func (m *merger) touched(kind, key, source string) { m.srcOf[kind+"/"+key] = "di
 
 // clone copies a record set (records are values, so maps copy deep).
 func (r *records) clone() *records {
-	c := newRecords()
-	for k, v := range r.sites {
-		c.sites[k] = v
+	return &records{
+		sites: maps.Clone(r.sites), pods: maps.Clone(r.pods), leafDomains: maps.Clone(r.leafDomains),
+		racks: maps.Clone(r.racks), fabrics: maps.Clone(r.fabrics), nvlDomains: maps.Clone(r.nvlDomains),
+		switches: maps.Clone(r.switches), switchPorts: maps.Clone(r.switchPorts), nodes: maps.Clone(r.nodes),
+		gpus: maps.Clone(r.gpus), nics: maps.Clone(r.nics), nicPorts: maps.Clone(r.nicPorts),
+		links: maps.Clone(r.links), tenants: maps.Clone(r.tenants),
 	}
-	for k, v := range r.pods {
-		c.pods[k] = v
-	}
-	for k, v := range r.leafDomains {
-		c.leafDomains[k] = v
-	}
-	for k, v := range r.racks {
-		c.racks[k] = v
-	}
-	for k, v := range r.fabrics {
-		c.fabrics[k] = v
-	}
-	for k, v := range r.nvlDomains {
-		c.nvlDomains[k] = v
-	}
-	for k, v := range r.switches {
-		c.switches[k] = v
-	}
-	for k, v := range r.switchPorts {
-		c.switchPorts[k] = v
-	}
-	for k, v := range r.nodes {
-		c.nodes[k] = v
-	}
-	for k, v := range r.gpus {
-		c.gpus[k] = v
-	}
-	for k, v := range r.nics {
-		c.nics[k] = v
-	}
-	for k, v := range r.nicPorts {
-		c.nicPorts[k] = v
-	}
-	for k, v := range r.links {
-		c.links[k] = v
-	}
-	for k, v := range r.tenants {
-		c.tenants[k] = v
-	}
-	return c
 }
 
 // sourceOrder merges the richer sources last, so that where two sources

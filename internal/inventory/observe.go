@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/railyard/railyard/ent"
 	"github.com/railyard/railyard/ent/link"
@@ -54,9 +57,11 @@ func (s *Store) Observe(ctx context.Context, obs []model.Observation, opts Obser
 		if err != nil {
 			return err
 		}
-		chassis, err := switchChassis(ctx, tx.Client())
-		if err != nil {
-			return err
+		chassis := map[string]string{}
+		if hasNeighbors(obs) {
+			if chassis, err = switchChassis(ctx, tx.Client()); err != nil {
+				return err
+			}
 		}
 		m := newMerger(old, now, chassis)
 		m.observe(obs)
@@ -96,6 +101,17 @@ func (s *Store) Observe(ctx context.Context, obs []model.Observation, opts Obser
 	return res, nil
 }
 
+func hasNeighbors(obs []model.Observation) bool {
+	for _, o := range obs {
+		for _, sf := range o.Switches {
+			if len(sf.Neighbors) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // switchChassis maps the LLDP chassis ids switches reported in earlier
 // runs to their names, so a neighbour naming a switch not walked in this
 // run still resolves.
@@ -108,7 +124,7 @@ func switchChassis(ctx context.Context, c *ent.Client) (map[string]string, error
 	for _, r := range rows {
 		var sf model.SwitchFacts
 		if json.Unmarshal([]byte(r.Facts), &sf) == nil && sf.ChassisID != "" {
-			out[sf.ChassisID] = r.Key
+			out[strings.ToLower(sf.ChassisID)] = r.Key
 		}
 	}
 	return out, nil
@@ -152,25 +168,30 @@ func writeObservations(ctx context.Context, tx *ent.Tx, obs []deviceObs, now tim
 	if len(obs) == 0 {
 		return nil
 	}
-	existing, err := tx.Observation.Query().All(ctx)
-	if err != nil {
-		return err
-	}
-	byKey := map[string]*ent.Observation{}
-	for _, r := range existing {
-		byKey[r.Kind+"\x00"+r.Key+"\x00"+r.Source] = r
-	}
 	// The last observation of a (kind, key, source) in a run wins.
 	last := map[string]deviceObs{}
 	var order []string
+	keys := map[string]bool{}
 	for _, o := range obs {
 		k := o.kind + "\x00" + o.key + "\x00" + o.source
 		if _, ok := last[k]; !ok {
 			order = append(order, k)
 		}
 		last[k] = o
+		keys[o.key] = true
 	}
 	sort.Strings(order)
+	// Read only the stored rows of the records observed now.
+	byKey := map[string]*ent.Observation{}
+	for _, chunk := range chunks(sortedKeys(keys), 500) {
+		rows, err := tx.Observation.Query().Where(observation.KeyIn(chunk...)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			byKey[r.Kind+"\x00"+r.Key+"\x00"+r.Source] = r
+		}
+	}
 	var creates []*ent.ObservationCreate
 	for _, k := range order {
 		o := last[k]
@@ -271,7 +292,7 @@ func (s *Store) ObservedCabling(ctx context.Context) ([]model.Link, map[string]b
 // round and reports false); on SQLite there is one server, which always
 // leads.
 func (s *Store) IfLeader(ctx context.Context, loop string, fn func() error) (bool, error) {
-	if s.dialect != "postgres" {
+	if s.dialect != dialect.Postgres {
 		return true, fn()
 	}
 	conn, err := s.db.Conn(ctx)

@@ -2,7 +2,9 @@ package validate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/railyard/railyard/internal/model"
 )
@@ -83,7 +85,7 @@ func Cabling(f *model.Fleet, observed []model.Link, walked map[string]bool) []mo
 		}
 		c.errorf(CodeMiswired, obj, "cable %s ~ %s is seen; declared: %s", o.A, o.B, describe(want))
 	}
-	for _, k := range sortedLinkKeys(declared) {
+	for _, k := range slices.Sorted(maps.Keys(declared)) {
 		d := declared[k]
 		if seen[k] || explained[k] || !walked[d.A.Device] && !walked[d.B.Device] {
 			continue
@@ -109,21 +111,9 @@ func walkedEnd(l model.Link, walked map[string]bool) string {
 }
 
 func describe(ls []model.Link) string {
-	s := ""
+	parts := make([]string, len(ls))
 	for i, l := range ls {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%s ~ %s", l.A, l.B)
+		parts[i] = fmt.Sprintf("%s ~ %s", l.A, l.B)
 	}
-	return s
-}
-
-func sortedLinkKeys(m map[string]model.Link) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return strings.Join(parts, ", ")
 }

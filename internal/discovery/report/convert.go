@@ -98,7 +98,9 @@ func FromPB(o *pb.Observation) model.Observation {
 func Send(ctx context.Context, c pb.DiscoveryServiceClient, obs []model.Observation, dryRun bool) (*pb.ReportResponse, error) {
 	const batchSize = 500
 	total := &pb.ReportResponse{}
-	for start := 0; start < len(obs) || start == 0; start += batchSize {
+	// An empty run is still reported: the server marks stale what it
+	// has not seen.
+	for start := 0; start == 0 || start < len(obs); start += batchSize {
 		req := &pb.ReportRequest{DryRun: dryRun}
 		for _, o := range obs[start:min(start+batchSize, len(obs))] {
 			req.Observations = append(req.Observations, ToPB(o))
@@ -113,9 +115,6 @@ func Send(ctx context.Context, c pb.DiscoveryServiceClient, obs []model.Observat
 		total.Seen += resp.GetSeen()
 		total.Changes = append(total.Changes, resp.GetChanges()...)
 		total.Notes = append(total.Notes, resp.GetNotes()...)
-		if len(obs) == 0 {
-			break
-		}
 	}
 	return total, nil
 }
