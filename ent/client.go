@@ -18,10 +18,12 @@ import (
 	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
+	"github.com/railyard/railyard/ent/deviceconfig"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/leafdomain"
 	"github.com/railyard/railyard/ent/link"
+	"github.com/railyard/railyard/ent/networkallocation"
 	"github.com/railyard/railyard/ent/networkswitch"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -34,6 +36,7 @@ import (
 	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
+	"github.com/railyard/railyard/ent/tenantnetwork"
 )
 
 // Client is the client that holds all ent builders.
@@ -47,6 +50,8 @@ type Client struct {
 	Block *BlockClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// DeviceConfig is the client for interacting with the DeviceConfig builders.
+	DeviceConfig *DeviceConfigClient
 	// Fabric is the client for interacting with the Fabric builders.
 	Fabric *FabricClient
 	// GPU is the client for interacting with the GPU builders.
@@ -59,6 +64,8 @@ type Client struct {
 	NIC *NICClient
 	// NVLinkDomain is the client for interacting with the NVLinkDomain builders.
 	NVLinkDomain *NVLinkDomainClient
+	// NetworkAllocation is the client for interacting with the NetworkAllocation builders.
+	NetworkAllocation *NetworkAllocationClient
 	// NetworkSwitch is the client for interacting with the NetworkSwitch builders.
 	NetworkSwitch *NetworkSwitchClient
 	// Node is the client for interacting with the Node builders.
@@ -79,6 +86,8 @@ type Client struct {
 	Site *SiteClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TenantNetwork is the client for interacting with the TenantNetwork builders.
+	TenantNetwork *TenantNetworkClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -93,12 +102,14 @@ func (c *Client) init() {
 	c.Allocation = NewAllocationClient(c.config)
 	c.Block = NewBlockClient(c.config)
 	c.Change = NewChangeClient(c.config)
+	c.DeviceConfig = NewDeviceConfigClient(c.config)
 	c.Fabric = NewFabricClient(c.config)
 	c.GPU = NewGPUClient(c.config)
 	c.LeafDomain = NewLeafDomainClient(c.config)
 	c.Link = NewLinkClient(c.config)
 	c.NIC = NewNICClient(c.config)
 	c.NVLinkDomain = NewNVLinkDomainClient(c.config)
+	c.NetworkAllocation = NewNetworkAllocationClient(c.config)
 	c.NetworkSwitch = NewNetworkSwitchClient(c.config)
 	c.Node = NewNodeClient(c.config)
 	c.Observation = NewObservationClient(c.config)
@@ -109,6 +120,7 @@ func (c *Client) init() {
 	c.Reservation = NewReservationClient(c.config)
 	c.Site = NewSiteClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
+	c.TenantNetwork = NewTenantNetworkClient(c.config)
 }
 
 type (
@@ -199,27 +211,30 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Allocation:    NewAllocationClient(cfg),
-		Block:         NewBlockClient(cfg),
-		Change:        NewChangeClient(cfg),
-		Fabric:        NewFabricClient(cfg),
-		GPU:           NewGPUClient(cfg),
-		LeafDomain:    NewLeafDomainClient(cfg),
-		Link:          NewLinkClient(cfg),
-		NIC:           NewNICClient(cfg),
-		NVLinkDomain:  NewNVLinkDomainClient(cfg),
-		NetworkSwitch: NewNetworkSwitchClient(cfg),
-		Node:          NewNodeClient(cfg),
-		Observation:   NewObservationClient(cfg),
-		Pod:           NewPodClient(cfg),
-		Port:          NewPortClient(cfg),
-		Quota:         NewQuotaClient(cfg),
-		Rack:          NewRackClient(cfg),
-		Reservation:   NewReservationClient(cfg),
-		Site:          NewSiteClient(cfg),
-		Tenant:        NewTenantClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Allocation:        NewAllocationClient(cfg),
+		Block:             NewBlockClient(cfg),
+		Change:            NewChangeClient(cfg),
+		DeviceConfig:      NewDeviceConfigClient(cfg),
+		Fabric:            NewFabricClient(cfg),
+		GPU:               NewGPUClient(cfg),
+		LeafDomain:        NewLeafDomainClient(cfg),
+		Link:              NewLinkClient(cfg),
+		NIC:               NewNICClient(cfg),
+		NVLinkDomain:      NewNVLinkDomainClient(cfg),
+		NetworkAllocation: NewNetworkAllocationClient(cfg),
+		NetworkSwitch:     NewNetworkSwitchClient(cfg),
+		Node:              NewNodeClient(cfg),
+		Observation:       NewObservationClient(cfg),
+		Pod:               NewPodClient(cfg),
+		Port:              NewPortClient(cfg),
+		Quota:             NewQuotaClient(cfg),
+		Rack:              NewRackClient(cfg),
+		Reservation:       NewReservationClient(cfg),
+		Site:              NewSiteClient(cfg),
+		Tenant:            NewTenantClient(cfg),
+		TenantNetwork:     NewTenantNetworkClient(cfg),
 	}, nil
 }
 
@@ -237,27 +252,30 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Allocation:    NewAllocationClient(cfg),
-		Block:         NewBlockClient(cfg),
-		Change:        NewChangeClient(cfg),
-		Fabric:        NewFabricClient(cfg),
-		GPU:           NewGPUClient(cfg),
-		LeafDomain:    NewLeafDomainClient(cfg),
-		Link:          NewLinkClient(cfg),
-		NIC:           NewNICClient(cfg),
-		NVLinkDomain:  NewNVLinkDomainClient(cfg),
-		NetworkSwitch: NewNetworkSwitchClient(cfg),
-		Node:          NewNodeClient(cfg),
-		Observation:   NewObservationClient(cfg),
-		Pod:           NewPodClient(cfg),
-		Port:          NewPortClient(cfg),
-		Quota:         NewQuotaClient(cfg),
-		Rack:          NewRackClient(cfg),
-		Reservation:   NewReservationClient(cfg),
-		Site:          NewSiteClient(cfg),
-		Tenant:        NewTenantClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		Allocation:        NewAllocationClient(cfg),
+		Block:             NewBlockClient(cfg),
+		Change:            NewChangeClient(cfg),
+		DeviceConfig:      NewDeviceConfigClient(cfg),
+		Fabric:            NewFabricClient(cfg),
+		GPU:               NewGPUClient(cfg),
+		LeafDomain:        NewLeafDomainClient(cfg),
+		Link:              NewLinkClient(cfg),
+		NIC:               NewNICClient(cfg),
+		NVLinkDomain:      NewNVLinkDomainClient(cfg),
+		NetworkAllocation: NewNetworkAllocationClient(cfg),
+		NetworkSwitch:     NewNetworkSwitchClient(cfg),
+		Node:              NewNodeClient(cfg),
+		Observation:       NewObservationClient(cfg),
+		Pod:               NewPodClient(cfg),
+		Port:              NewPortClient(cfg),
+		Quota:             NewQuotaClient(cfg),
+		Rack:              NewRackClient(cfg),
+		Reservation:       NewReservationClient(cfg),
+		Site:              NewSiteClient(cfg),
+		Tenant:            NewTenantClient(cfg),
+		TenantNetwork:     NewTenantNetworkClient(cfg),
 	}, nil
 }
 
@@ -287,9 +305,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Allocation, c.Block, c.Change, c.Fabric, c.GPU, c.LeafDomain, c.Link, c.NIC,
-		c.NVLinkDomain, c.NetworkSwitch, c.Node, c.Observation, c.Pod, c.Port, c.Quota,
-		c.Rack, c.Reservation, c.Site, c.Tenant,
+		c.Allocation, c.Block, c.Change, c.DeviceConfig, c.Fabric, c.GPU, c.LeafDomain,
+		c.Link, c.NIC, c.NVLinkDomain, c.NetworkAllocation, c.NetworkSwitch, c.Node,
+		c.Observation, c.Pod, c.Port, c.Quota, c.Rack, c.Reservation, c.Site, c.Tenant,
+		c.TenantNetwork,
 	} {
 		n.Use(hooks...)
 	}
@@ -299,9 +318,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Allocation, c.Block, c.Change, c.Fabric, c.GPU, c.LeafDomain, c.Link, c.NIC,
-		c.NVLinkDomain, c.NetworkSwitch, c.Node, c.Observation, c.Pod, c.Port, c.Quota,
-		c.Rack, c.Reservation, c.Site, c.Tenant,
+		c.Allocation, c.Block, c.Change, c.DeviceConfig, c.Fabric, c.GPU, c.LeafDomain,
+		c.Link, c.NIC, c.NVLinkDomain, c.NetworkAllocation, c.NetworkSwitch, c.Node,
+		c.Observation, c.Pod, c.Port, c.Quota, c.Rack, c.Reservation, c.Site, c.Tenant,
+		c.TenantNetwork,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -316,6 +336,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Block.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
+	case *DeviceConfigMutation:
+		return c.DeviceConfig.mutate(ctx, m)
 	case *FabricMutation:
 		return c.Fabric.mutate(ctx, m)
 	case *GPUMutation:
@@ -328,6 +350,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.NIC.mutate(ctx, m)
 	case *NVLinkDomainMutation:
 		return c.NVLinkDomain.mutate(ctx, m)
+	case *NetworkAllocationMutation:
+		return c.NetworkAllocation.mutate(ctx, m)
 	case *NetworkSwitchMutation:
 		return c.NetworkSwitch.mutate(ctx, m)
 	case *NodeMutation:
@@ -348,6 +372,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Site.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
+	case *TenantNetworkMutation:
+		return c.TenantNetwork.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -829,6 +855,139 @@ func (c *ChangeClient) mutate(ctx context.Context, m *ChangeMutation) (Value, er
 		return (&ChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Change mutation op: %q", m.Op())
+	}
+}
+
+// DeviceConfigClient is a client for the DeviceConfig schema.
+type DeviceConfigClient struct {
+	config
+}
+
+// NewDeviceConfigClient returns a client for the DeviceConfig from the given config.
+func NewDeviceConfigClient(c config) *DeviceConfigClient {
+	return &DeviceConfigClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `deviceconfig.Hooks(f(g(h())))`.
+func (c *DeviceConfigClient) Use(hooks ...Hook) {
+	c.hooks.DeviceConfig = append(c.hooks.DeviceConfig, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `deviceconfig.Intercept(f(g(h())))`.
+func (c *DeviceConfigClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DeviceConfig = append(c.inters.DeviceConfig, interceptors...)
+}
+
+// Create returns a builder for creating a DeviceConfig entity.
+func (c *DeviceConfigClient) Create() *DeviceConfigCreate {
+	mutation := newDeviceConfigMutation(c.config, OpCreate)
+	return &DeviceConfigCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DeviceConfig entities.
+func (c *DeviceConfigClient) CreateBulk(builders ...*DeviceConfigCreate) *DeviceConfigCreateBulk {
+	return &DeviceConfigCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DeviceConfigClient) MapCreateBulk(slice any, setFunc func(*DeviceConfigCreate, int)) *DeviceConfigCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DeviceConfigCreateBulk{err: fmt.Errorf("calling to DeviceConfigClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DeviceConfigCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DeviceConfigCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DeviceConfig.
+func (c *DeviceConfigClient) Update() *DeviceConfigUpdate {
+	mutation := newDeviceConfigMutation(c.config, OpUpdate)
+	return &DeviceConfigUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DeviceConfigClient) UpdateOne(_m *DeviceConfig) *DeviceConfigUpdateOne {
+	mutation := newDeviceConfigMutation(c.config, OpUpdateOne, withDeviceConfig(_m))
+	return &DeviceConfigUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DeviceConfigClient) UpdateOneID(id int) *DeviceConfigUpdateOne {
+	mutation := newDeviceConfigMutation(c.config, OpUpdateOne, withDeviceConfigID(id))
+	return &DeviceConfigUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DeviceConfig.
+func (c *DeviceConfigClient) Delete() *DeviceConfigDelete {
+	mutation := newDeviceConfigMutation(c.config, OpDelete)
+	return &DeviceConfigDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DeviceConfigClient) DeleteOne(_m *DeviceConfig) *DeviceConfigDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DeviceConfigClient) DeleteOneID(id int) *DeviceConfigDeleteOne {
+	builder := c.Delete().Where(deviceconfig.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DeviceConfigDeleteOne{builder}
+}
+
+// Query returns a query builder for DeviceConfig.
+func (c *DeviceConfigClient) Query() *DeviceConfigQuery {
+	return &DeviceConfigQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDeviceConfig},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DeviceConfig entity by its id.
+func (c *DeviceConfigClient) Get(ctx context.Context, id int) (*DeviceConfig, error) {
+	return c.Query().Where(deviceconfig.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DeviceConfigClient) GetX(ctx context.Context, id int) *DeviceConfig {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DeviceConfigClient) Hooks() []Hook {
+	return c.hooks.DeviceConfig
+}
+
+// Interceptors returns the client interceptors.
+func (c *DeviceConfigClient) Interceptors() []Interceptor {
+	return c.inters.DeviceConfig
+}
+
+func (c *DeviceConfigClient) mutate(ctx context.Context, m *DeviceConfigMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DeviceConfigCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DeviceConfigUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DeviceConfigUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DeviceConfigDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DeviceConfig mutation op: %q", m.Op())
 	}
 }
 
@@ -1883,6 +2042,139 @@ func (c *NVLinkDomainClient) mutate(ctx context.Context, m *NVLinkDomainMutation
 		return (&NVLinkDomainDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown NVLinkDomain mutation op: %q", m.Op())
+	}
+}
+
+// NetworkAllocationClient is a client for the NetworkAllocation schema.
+type NetworkAllocationClient struct {
+	config
+}
+
+// NewNetworkAllocationClient returns a client for the NetworkAllocation from the given config.
+func NewNetworkAllocationClient(c config) *NetworkAllocationClient {
+	return &NetworkAllocationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `networkallocation.Hooks(f(g(h())))`.
+func (c *NetworkAllocationClient) Use(hooks ...Hook) {
+	c.hooks.NetworkAllocation = append(c.hooks.NetworkAllocation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `networkallocation.Intercept(f(g(h())))`.
+func (c *NetworkAllocationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NetworkAllocation = append(c.inters.NetworkAllocation, interceptors...)
+}
+
+// Create returns a builder for creating a NetworkAllocation entity.
+func (c *NetworkAllocationClient) Create() *NetworkAllocationCreate {
+	mutation := newNetworkAllocationMutation(c.config, OpCreate)
+	return &NetworkAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NetworkAllocation entities.
+func (c *NetworkAllocationClient) CreateBulk(builders ...*NetworkAllocationCreate) *NetworkAllocationCreateBulk {
+	return &NetworkAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NetworkAllocationClient) MapCreateBulk(slice any, setFunc func(*NetworkAllocationCreate, int)) *NetworkAllocationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NetworkAllocationCreateBulk{err: fmt.Errorf("calling to NetworkAllocationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NetworkAllocationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NetworkAllocationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NetworkAllocation.
+func (c *NetworkAllocationClient) Update() *NetworkAllocationUpdate {
+	mutation := newNetworkAllocationMutation(c.config, OpUpdate)
+	return &NetworkAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NetworkAllocationClient) UpdateOne(_m *NetworkAllocation) *NetworkAllocationUpdateOne {
+	mutation := newNetworkAllocationMutation(c.config, OpUpdateOne, withNetworkAllocation(_m))
+	return &NetworkAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NetworkAllocationClient) UpdateOneID(id int) *NetworkAllocationUpdateOne {
+	mutation := newNetworkAllocationMutation(c.config, OpUpdateOne, withNetworkAllocationID(id))
+	return &NetworkAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NetworkAllocation.
+func (c *NetworkAllocationClient) Delete() *NetworkAllocationDelete {
+	mutation := newNetworkAllocationMutation(c.config, OpDelete)
+	return &NetworkAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NetworkAllocationClient) DeleteOne(_m *NetworkAllocation) *NetworkAllocationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NetworkAllocationClient) DeleteOneID(id int) *NetworkAllocationDeleteOne {
+	builder := c.Delete().Where(networkallocation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NetworkAllocationDeleteOne{builder}
+}
+
+// Query returns a query builder for NetworkAllocation.
+func (c *NetworkAllocationClient) Query() *NetworkAllocationQuery {
+	return &NetworkAllocationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNetworkAllocation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NetworkAllocation entity by its id.
+func (c *NetworkAllocationClient) Get(ctx context.Context, id int) (*NetworkAllocation, error) {
+	return c.Query().Where(networkallocation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NetworkAllocationClient) GetX(ctx context.Context, id int) *NetworkAllocation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NetworkAllocationClient) Hooks() []Hook {
+	return c.hooks.NetworkAllocation
+}
+
+// Interceptors returns the client interceptors.
+func (c *NetworkAllocationClient) Interceptors() []Interceptor {
+	return c.inters.NetworkAllocation
+}
+
+func (c *NetworkAllocationClient) mutate(ctx context.Context, m *NetworkAllocationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NetworkAllocationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NetworkAllocationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NetworkAllocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NetworkAllocationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NetworkAllocation mutation op: %q", m.Op())
 	}
 }
 
@@ -3648,16 +3940,149 @@ func (c *TenantClient) mutate(ctx context.Context, m *TenantMutation) (Value, er
 	}
 }
 
+// TenantNetworkClient is a client for the TenantNetwork schema.
+type TenantNetworkClient struct {
+	config
+}
+
+// NewTenantNetworkClient returns a client for the TenantNetwork from the given config.
+func NewTenantNetworkClient(c config) *TenantNetworkClient {
+	return &TenantNetworkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `tenantnetwork.Hooks(f(g(h())))`.
+func (c *TenantNetworkClient) Use(hooks ...Hook) {
+	c.hooks.TenantNetwork = append(c.hooks.TenantNetwork, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `tenantnetwork.Intercept(f(g(h())))`.
+func (c *TenantNetworkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TenantNetwork = append(c.inters.TenantNetwork, interceptors...)
+}
+
+// Create returns a builder for creating a TenantNetwork entity.
+func (c *TenantNetworkClient) Create() *TenantNetworkCreate {
+	mutation := newTenantNetworkMutation(c.config, OpCreate)
+	return &TenantNetworkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TenantNetwork entities.
+func (c *TenantNetworkClient) CreateBulk(builders ...*TenantNetworkCreate) *TenantNetworkCreateBulk {
+	return &TenantNetworkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TenantNetworkClient) MapCreateBulk(slice any, setFunc func(*TenantNetworkCreate, int)) *TenantNetworkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TenantNetworkCreateBulk{err: fmt.Errorf("calling to TenantNetworkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TenantNetworkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TenantNetworkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TenantNetwork.
+func (c *TenantNetworkClient) Update() *TenantNetworkUpdate {
+	mutation := newTenantNetworkMutation(c.config, OpUpdate)
+	return &TenantNetworkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TenantNetworkClient) UpdateOne(_m *TenantNetwork) *TenantNetworkUpdateOne {
+	mutation := newTenantNetworkMutation(c.config, OpUpdateOne, withTenantNetwork(_m))
+	return &TenantNetworkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TenantNetworkClient) UpdateOneID(id int) *TenantNetworkUpdateOne {
+	mutation := newTenantNetworkMutation(c.config, OpUpdateOne, withTenantNetworkID(id))
+	return &TenantNetworkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TenantNetwork.
+func (c *TenantNetworkClient) Delete() *TenantNetworkDelete {
+	mutation := newTenantNetworkMutation(c.config, OpDelete)
+	return &TenantNetworkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TenantNetworkClient) DeleteOne(_m *TenantNetwork) *TenantNetworkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TenantNetworkClient) DeleteOneID(id int) *TenantNetworkDeleteOne {
+	builder := c.Delete().Where(tenantnetwork.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TenantNetworkDeleteOne{builder}
+}
+
+// Query returns a query builder for TenantNetwork.
+func (c *TenantNetworkClient) Query() *TenantNetworkQuery {
+	return &TenantNetworkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTenantNetwork},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TenantNetwork entity by its id.
+func (c *TenantNetworkClient) Get(ctx context.Context, id int) (*TenantNetwork, error) {
+	return c.Query().Where(tenantnetwork.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TenantNetworkClient) GetX(ctx context.Context, id int) *TenantNetwork {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TenantNetworkClient) Hooks() []Hook {
+	return c.hooks.TenantNetwork
+}
+
+// Interceptors returns the client interceptors.
+func (c *TenantNetworkClient) Interceptors() []Interceptor {
+	return c.inters.TenantNetwork
+}
+
+func (c *TenantNetworkClient) mutate(ctx context.Context, m *TenantNetworkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TenantNetworkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TenantNetworkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TenantNetworkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TenantNetworkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TenantNetwork mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Allocation, Block, Change, Fabric, GPU, LeafDomain, Link, NIC, NVLinkDomain,
-		NetworkSwitch, Node, Observation, Pod, Port, Quota, Rack, Reservation, Site,
-		Tenant []ent.Hook
+		Allocation, Block, Change, DeviceConfig, Fabric, GPU, LeafDomain, Link, NIC,
+		NVLinkDomain, NetworkAllocation, NetworkSwitch, Node, Observation, Pod, Port,
+		Quota, Rack, Reservation, Site, Tenant, TenantNetwork []ent.Hook
 	}
 	inters struct {
-		Allocation, Block, Change, Fabric, GPU, LeafDomain, Link, NIC, NVLinkDomain,
-		NetworkSwitch, Node, Observation, Pod, Port, Quota, Rack, Reservation, Site,
-		Tenant []ent.Interceptor
+		Allocation, Block, Change, DeviceConfig, Fabric, GPU, LeafDomain, Link, NIC,
+		NVLinkDomain, NetworkAllocation, NetworkSwitch, Node, Observation, Pod, Port,
+		Quota, Rack, Reservation, Site, Tenant, TenantNetwork []ent.Interceptor
 	}
 )

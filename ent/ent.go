@@ -15,10 +15,12 @@ import (
 	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
+	"github.com/railyard/railyard/ent/deviceconfig"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/leafdomain"
 	"github.com/railyard/railyard/ent/link"
+	"github.com/railyard/railyard/ent/networkallocation"
 	"github.com/railyard/railyard/ent/networkswitch"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -31,6 +33,7 @@ import (
 	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
+	"github.com/railyard/railyard/ent/tenantnetwork"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -91,25 +94,28 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			allocation.Table:    allocation.ValidColumn,
-			block.Table:         block.ValidColumn,
-			change.Table:        change.ValidColumn,
-			fabric.Table:        fabric.ValidColumn,
-			gpu.Table:           gpu.ValidColumn,
-			leafdomain.Table:    leafdomain.ValidColumn,
-			link.Table:          link.ValidColumn,
-			nic.Table:           nic.ValidColumn,
-			nvlinkdomain.Table:  nvlinkdomain.ValidColumn,
-			networkswitch.Table: networkswitch.ValidColumn,
-			node.Table:          node.ValidColumn,
-			observation.Table:   observation.ValidColumn,
-			pod.Table:           pod.ValidColumn,
-			port.Table:          port.ValidColumn,
-			quota.Table:         quota.ValidColumn,
-			rack.Table:          rack.ValidColumn,
-			reservation.Table:   reservation.ValidColumn,
-			site.Table:          site.ValidColumn,
-			tenant.Table:        tenant.ValidColumn,
+			allocation.Table:        allocation.ValidColumn,
+			block.Table:             block.ValidColumn,
+			change.Table:            change.ValidColumn,
+			deviceconfig.Table:      deviceconfig.ValidColumn,
+			fabric.Table:            fabric.ValidColumn,
+			gpu.Table:               gpu.ValidColumn,
+			leafdomain.Table:        leafdomain.ValidColumn,
+			link.Table:              link.ValidColumn,
+			nic.Table:               nic.ValidColumn,
+			nvlinkdomain.Table:      nvlinkdomain.ValidColumn,
+			networkallocation.Table: networkallocation.ValidColumn,
+			networkswitch.Table:     networkswitch.ValidColumn,
+			node.Table:              node.ValidColumn,
+			observation.Table:       observation.ValidColumn,
+			pod.Table:               pod.ValidColumn,
+			port.Table:              port.ValidColumn,
+			quota.Table:             quota.ValidColumn,
+			rack.Table:              rack.ValidColumn,
+			reservation.Table:       reservation.ValidColumn,
+			site.Table:              site.ValidColumn,
+			tenant.Table:            tenant.ValidColumn,
+			tenantnetwork.Table:     tenantnetwork.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -14,10 +14,12 @@ import (
 	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
+	"github.com/railyard/railyard/ent/deviceconfig"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/leafdomain"
 	"github.com/railyard/railyard/ent/link"
+	"github.com/railyard/railyard/ent/networkallocation"
 	"github.com/railyard/railyard/ent/networkswitch"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -31,6 +33,7 @@ import (
 	"github.com/railyard/railyard/ent/reservation"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
+	"github.com/railyard/railyard/ent/tenantnetwork"
 )
 
 const (
@@ -42,25 +45,28 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAllocation    = "Allocation"
-	TypeBlock         = "Block"
-	TypeChange        = "Change"
-	TypeFabric        = "Fabric"
-	TypeGPU           = "GPU"
-	TypeLeafDomain    = "LeafDomain"
-	TypeLink          = "Link"
-	TypeNIC           = "NIC"
-	TypeNVLinkDomain  = "NVLinkDomain"
-	TypeNetworkSwitch = "NetworkSwitch"
-	TypeNode          = "Node"
-	TypeObservation   = "Observation"
-	TypePod           = "Pod"
-	TypePort          = "Port"
-	TypeQuota         = "Quota"
-	TypeRack          = "Rack"
-	TypeReservation   = "Reservation"
-	TypeSite          = "Site"
-	TypeTenant        = "Tenant"
+	TypeAllocation        = "Allocation"
+	TypeBlock             = "Block"
+	TypeChange            = "Change"
+	TypeDeviceConfig      = "DeviceConfig"
+	TypeFabric            = "Fabric"
+	TypeGPU               = "GPU"
+	TypeLeafDomain        = "LeafDomain"
+	TypeLink              = "Link"
+	TypeNIC               = "NIC"
+	TypeNVLinkDomain      = "NVLinkDomain"
+	TypeNetworkAllocation = "NetworkAllocation"
+	TypeNetworkSwitch     = "NetworkSwitch"
+	TypeNode              = "Node"
+	TypeObservation       = "Observation"
+	TypePod               = "Pod"
+	TypePort              = "Port"
+	TypeQuota             = "Quota"
+	TypeRack              = "Rack"
+	TypeReservation       = "Reservation"
+	TypeSite              = "Site"
+	TypeTenant            = "Tenant"
+	TypeTenantNetwork     = "TenantNetwork"
 )
 
 // AllocationMutation represents an operation that mutates the Allocation nodes in the graph.
@@ -2791,6 +2797,1224 @@ func (m *ChangeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ChangeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Change edge %s", name)
+}
+
+// DeviceConfigMutation represents an operation that mutates the DeviceConfig nodes in the graph.
+type DeviceConfigMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	device              *string
+	_driver             *string
+	fabric              *string
+	revision            *int64
+	addrevision         *int64
+	desired             *string
+	hash                *string
+	updated_at          *time.Time
+	applied_revision    *int64
+	addapplied_revision *int64
+	last_sync           *time.Time
+	last_error          *string
+	last_duration_ms    *int64
+	addlast_duration_ms *int64
+	last_commands       *int
+	addlast_commands    *int
+	last_drift          *string
+	drift_count         *int
+	adddrift_count      *int
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*DeviceConfig, error)
+	predicates          []predicate.DeviceConfig
+}
+
+var _ ent.Mutation = (*DeviceConfigMutation)(nil)
+
+// deviceconfigOption allows management of the mutation configuration using functional options.
+type deviceconfigOption func(*DeviceConfigMutation)
+
+// newDeviceConfigMutation creates new mutation for the DeviceConfig entity.
+func newDeviceConfigMutation(c config, op Op, opts ...deviceconfigOption) *DeviceConfigMutation {
+	m := &DeviceConfigMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDeviceConfig,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeviceConfigID sets the ID field of the mutation.
+func withDeviceConfigID(id int) deviceconfigOption {
+	return func(m *DeviceConfigMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DeviceConfig
+		)
+		m.oldValue = func(ctx context.Context) (*DeviceConfig, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DeviceConfig.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDeviceConfig sets the old DeviceConfig of the mutation.
+func withDeviceConfig(node *DeviceConfig) deviceconfigOption {
+	return func(m *DeviceConfigMutation) {
+		m.oldValue = func(context.Context) (*DeviceConfig, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeviceConfigMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeviceConfigMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeviceConfigMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeviceConfigMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DeviceConfig.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDevice sets the "device" field.
+func (m *DeviceConfigMutation) SetDevice(s string) {
+	m.device = &s
+}
+
+// Device returns the value of the "device" field in the mutation.
+func (m *DeviceConfigMutation) Device() (r string, exists bool) {
+	v := m.device
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDevice returns the old "device" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldDevice(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDevice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDevice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDevice: %w", err)
+	}
+	return oldValue.Device, nil
+}
+
+// ResetDevice resets all changes to the "device" field.
+func (m *DeviceConfigMutation) ResetDevice() {
+	m.device = nil
+}
+
+// SetDriver sets the "driver" field.
+func (m *DeviceConfigMutation) SetDriver(s string) {
+	m._driver = &s
+}
+
+// Driver returns the value of the "driver" field in the mutation.
+func (m *DeviceConfigMutation) Driver() (r string, exists bool) {
+	v := m._driver
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDriver returns the old "driver" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldDriver(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDriver is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDriver requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDriver: %w", err)
+	}
+	return oldValue.Driver, nil
+}
+
+// ResetDriver resets all changes to the "driver" field.
+func (m *DeviceConfigMutation) ResetDriver() {
+	m._driver = nil
+}
+
+// SetFabric sets the "fabric" field.
+func (m *DeviceConfigMutation) SetFabric(s string) {
+	m.fabric = &s
+}
+
+// Fabric returns the value of the "fabric" field in the mutation.
+func (m *DeviceConfigMutation) Fabric() (r string, exists bool) {
+	v := m.fabric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFabric returns the old "fabric" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldFabric(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFabric is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFabric requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFabric: %w", err)
+	}
+	return oldValue.Fabric, nil
+}
+
+// ResetFabric resets all changes to the "fabric" field.
+func (m *DeviceConfigMutation) ResetFabric() {
+	m.fabric = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *DeviceConfigMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *DeviceConfigMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *DeviceConfigMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *DeviceConfigMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *DeviceConfigMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetDesired sets the "desired" field.
+func (m *DeviceConfigMutation) SetDesired(s string) {
+	m.desired = &s
+}
+
+// Desired returns the value of the "desired" field in the mutation.
+func (m *DeviceConfigMutation) Desired() (r string, exists bool) {
+	v := m.desired
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDesired returns the old "desired" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldDesired(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDesired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDesired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDesired: %w", err)
+	}
+	return oldValue.Desired, nil
+}
+
+// ResetDesired resets all changes to the "desired" field.
+func (m *DeviceConfigMutation) ResetDesired() {
+	m.desired = nil
+}
+
+// SetHash sets the "hash" field.
+func (m *DeviceConfigMutation) SetHash(s string) {
+	m.hash = &s
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *DeviceConfigMutation) Hash() (r string, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *DeviceConfigMutation) ResetHash() {
+	m.hash = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DeviceConfigMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DeviceConfigMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DeviceConfigMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAppliedRevision sets the "applied_revision" field.
+func (m *DeviceConfigMutation) SetAppliedRevision(i int64) {
+	m.applied_revision = &i
+	m.addapplied_revision = nil
+}
+
+// AppliedRevision returns the value of the "applied_revision" field in the mutation.
+func (m *DeviceConfigMutation) AppliedRevision() (r int64, exists bool) {
+	v := m.applied_revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAppliedRevision returns the old "applied_revision" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldAppliedRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAppliedRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAppliedRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAppliedRevision: %w", err)
+	}
+	return oldValue.AppliedRevision, nil
+}
+
+// AddAppliedRevision adds i to the "applied_revision" field.
+func (m *DeviceConfigMutation) AddAppliedRevision(i int64) {
+	if m.addapplied_revision != nil {
+		*m.addapplied_revision += i
+	} else {
+		m.addapplied_revision = &i
+	}
+}
+
+// AddedAppliedRevision returns the value that was added to the "applied_revision" field in this mutation.
+func (m *DeviceConfigMutation) AddedAppliedRevision() (r int64, exists bool) {
+	v := m.addapplied_revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAppliedRevision resets all changes to the "applied_revision" field.
+func (m *DeviceConfigMutation) ResetAppliedRevision() {
+	m.applied_revision = nil
+	m.addapplied_revision = nil
+}
+
+// SetLastSync sets the "last_sync" field.
+func (m *DeviceConfigMutation) SetLastSync(t time.Time) {
+	m.last_sync = &t
+}
+
+// LastSync returns the value of the "last_sync" field in the mutation.
+func (m *DeviceConfigMutation) LastSync() (r time.Time, exists bool) {
+	v := m.last_sync
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSync returns the old "last_sync" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldLastSync(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSync is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSync requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSync: %w", err)
+	}
+	return oldValue.LastSync, nil
+}
+
+// ClearLastSync clears the value of the "last_sync" field.
+func (m *DeviceConfigMutation) ClearLastSync() {
+	m.last_sync = nil
+	m.clearedFields[deviceconfig.FieldLastSync] = struct{}{}
+}
+
+// LastSyncCleared returns if the "last_sync" field was cleared in this mutation.
+func (m *DeviceConfigMutation) LastSyncCleared() bool {
+	_, ok := m.clearedFields[deviceconfig.FieldLastSync]
+	return ok
+}
+
+// ResetLastSync resets all changes to the "last_sync" field.
+func (m *DeviceConfigMutation) ResetLastSync() {
+	m.last_sync = nil
+	delete(m.clearedFields, deviceconfig.FieldLastSync)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *DeviceConfigMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *DeviceConfigMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *DeviceConfigMutation) ResetLastError() {
+	m.last_error = nil
+}
+
+// SetLastDurationMs sets the "last_duration_ms" field.
+func (m *DeviceConfigMutation) SetLastDurationMs(i int64) {
+	m.last_duration_ms = &i
+	m.addlast_duration_ms = nil
+}
+
+// LastDurationMs returns the value of the "last_duration_ms" field in the mutation.
+func (m *DeviceConfigMutation) LastDurationMs() (r int64, exists bool) {
+	v := m.last_duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastDurationMs returns the old "last_duration_ms" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldLastDurationMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastDurationMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastDurationMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastDurationMs: %w", err)
+	}
+	return oldValue.LastDurationMs, nil
+}
+
+// AddLastDurationMs adds i to the "last_duration_ms" field.
+func (m *DeviceConfigMutation) AddLastDurationMs(i int64) {
+	if m.addlast_duration_ms != nil {
+		*m.addlast_duration_ms += i
+	} else {
+		m.addlast_duration_ms = &i
+	}
+}
+
+// AddedLastDurationMs returns the value that was added to the "last_duration_ms" field in this mutation.
+func (m *DeviceConfigMutation) AddedLastDurationMs() (r int64, exists bool) {
+	v := m.addlast_duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastDurationMs resets all changes to the "last_duration_ms" field.
+func (m *DeviceConfigMutation) ResetLastDurationMs() {
+	m.last_duration_ms = nil
+	m.addlast_duration_ms = nil
+}
+
+// SetLastCommands sets the "last_commands" field.
+func (m *DeviceConfigMutation) SetLastCommands(i int) {
+	m.last_commands = &i
+	m.addlast_commands = nil
+}
+
+// LastCommands returns the value of the "last_commands" field in the mutation.
+func (m *DeviceConfigMutation) LastCommands() (r int, exists bool) {
+	v := m.last_commands
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastCommands returns the old "last_commands" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldLastCommands(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastCommands is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastCommands requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastCommands: %w", err)
+	}
+	return oldValue.LastCommands, nil
+}
+
+// AddLastCommands adds i to the "last_commands" field.
+func (m *DeviceConfigMutation) AddLastCommands(i int) {
+	if m.addlast_commands != nil {
+		*m.addlast_commands += i
+	} else {
+		m.addlast_commands = &i
+	}
+}
+
+// AddedLastCommands returns the value that was added to the "last_commands" field in this mutation.
+func (m *DeviceConfigMutation) AddedLastCommands() (r int, exists bool) {
+	v := m.addlast_commands
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastCommands resets all changes to the "last_commands" field.
+func (m *DeviceConfigMutation) ResetLastCommands() {
+	m.last_commands = nil
+	m.addlast_commands = nil
+}
+
+// SetLastDrift sets the "last_drift" field.
+func (m *DeviceConfigMutation) SetLastDrift(s string) {
+	m.last_drift = &s
+}
+
+// LastDrift returns the value of the "last_drift" field in the mutation.
+func (m *DeviceConfigMutation) LastDrift() (r string, exists bool) {
+	v := m.last_drift
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastDrift returns the old "last_drift" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldLastDrift(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastDrift is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastDrift requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastDrift: %w", err)
+	}
+	return oldValue.LastDrift, nil
+}
+
+// ResetLastDrift resets all changes to the "last_drift" field.
+func (m *DeviceConfigMutation) ResetLastDrift() {
+	m.last_drift = nil
+}
+
+// SetDriftCount sets the "drift_count" field.
+func (m *DeviceConfigMutation) SetDriftCount(i int) {
+	m.drift_count = &i
+	m.adddrift_count = nil
+}
+
+// DriftCount returns the value of the "drift_count" field in the mutation.
+func (m *DeviceConfigMutation) DriftCount() (r int, exists bool) {
+	v := m.drift_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDriftCount returns the old "drift_count" field's value of the DeviceConfig entity.
+// If the DeviceConfig object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceConfigMutation) OldDriftCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDriftCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDriftCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDriftCount: %w", err)
+	}
+	return oldValue.DriftCount, nil
+}
+
+// AddDriftCount adds i to the "drift_count" field.
+func (m *DeviceConfigMutation) AddDriftCount(i int) {
+	if m.adddrift_count != nil {
+		*m.adddrift_count += i
+	} else {
+		m.adddrift_count = &i
+	}
+}
+
+// AddedDriftCount returns the value that was added to the "drift_count" field in this mutation.
+func (m *DeviceConfigMutation) AddedDriftCount() (r int, exists bool) {
+	v := m.adddrift_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDriftCount resets all changes to the "drift_count" field.
+func (m *DeviceConfigMutation) ResetDriftCount() {
+	m.drift_count = nil
+	m.adddrift_count = nil
+}
+
+// Where appends a list predicates to the DeviceConfigMutation builder.
+func (m *DeviceConfigMutation) Where(ps ...predicate.DeviceConfig) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeviceConfigMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeviceConfigMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DeviceConfig, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeviceConfigMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeviceConfigMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DeviceConfig).
+func (m *DeviceConfigMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeviceConfigMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.device != nil {
+		fields = append(fields, deviceconfig.FieldDevice)
+	}
+	if m._driver != nil {
+		fields = append(fields, deviceconfig.FieldDriver)
+	}
+	if m.fabric != nil {
+		fields = append(fields, deviceconfig.FieldFabric)
+	}
+	if m.revision != nil {
+		fields = append(fields, deviceconfig.FieldRevision)
+	}
+	if m.desired != nil {
+		fields = append(fields, deviceconfig.FieldDesired)
+	}
+	if m.hash != nil {
+		fields = append(fields, deviceconfig.FieldHash)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, deviceconfig.FieldUpdatedAt)
+	}
+	if m.applied_revision != nil {
+		fields = append(fields, deviceconfig.FieldAppliedRevision)
+	}
+	if m.last_sync != nil {
+		fields = append(fields, deviceconfig.FieldLastSync)
+	}
+	if m.last_error != nil {
+		fields = append(fields, deviceconfig.FieldLastError)
+	}
+	if m.last_duration_ms != nil {
+		fields = append(fields, deviceconfig.FieldLastDurationMs)
+	}
+	if m.last_commands != nil {
+		fields = append(fields, deviceconfig.FieldLastCommands)
+	}
+	if m.last_drift != nil {
+		fields = append(fields, deviceconfig.FieldLastDrift)
+	}
+	if m.drift_count != nil {
+		fields = append(fields, deviceconfig.FieldDriftCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeviceConfigMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case deviceconfig.FieldDevice:
+		return m.Device()
+	case deviceconfig.FieldDriver:
+		return m.Driver()
+	case deviceconfig.FieldFabric:
+		return m.Fabric()
+	case deviceconfig.FieldRevision:
+		return m.Revision()
+	case deviceconfig.FieldDesired:
+		return m.Desired()
+	case deviceconfig.FieldHash:
+		return m.Hash()
+	case deviceconfig.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case deviceconfig.FieldAppliedRevision:
+		return m.AppliedRevision()
+	case deviceconfig.FieldLastSync:
+		return m.LastSync()
+	case deviceconfig.FieldLastError:
+		return m.LastError()
+	case deviceconfig.FieldLastDurationMs:
+		return m.LastDurationMs()
+	case deviceconfig.FieldLastCommands:
+		return m.LastCommands()
+	case deviceconfig.FieldLastDrift:
+		return m.LastDrift()
+	case deviceconfig.FieldDriftCount:
+		return m.DriftCount()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeviceConfigMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case deviceconfig.FieldDevice:
+		return m.OldDevice(ctx)
+	case deviceconfig.FieldDriver:
+		return m.OldDriver(ctx)
+	case deviceconfig.FieldFabric:
+		return m.OldFabric(ctx)
+	case deviceconfig.FieldRevision:
+		return m.OldRevision(ctx)
+	case deviceconfig.FieldDesired:
+		return m.OldDesired(ctx)
+	case deviceconfig.FieldHash:
+		return m.OldHash(ctx)
+	case deviceconfig.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case deviceconfig.FieldAppliedRevision:
+		return m.OldAppliedRevision(ctx)
+	case deviceconfig.FieldLastSync:
+		return m.OldLastSync(ctx)
+	case deviceconfig.FieldLastError:
+		return m.OldLastError(ctx)
+	case deviceconfig.FieldLastDurationMs:
+		return m.OldLastDurationMs(ctx)
+	case deviceconfig.FieldLastCommands:
+		return m.OldLastCommands(ctx)
+	case deviceconfig.FieldLastDrift:
+		return m.OldLastDrift(ctx)
+	case deviceconfig.FieldDriftCount:
+		return m.OldDriftCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown DeviceConfig field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeviceConfigMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case deviceconfig.FieldDevice:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDevice(v)
+		return nil
+	case deviceconfig.FieldDriver:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDriver(v)
+		return nil
+	case deviceconfig.FieldFabric:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFabric(v)
+		return nil
+	case deviceconfig.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case deviceconfig.FieldDesired:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDesired(v)
+		return nil
+	case deviceconfig.FieldHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case deviceconfig.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case deviceconfig.FieldAppliedRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAppliedRevision(v)
+		return nil
+	case deviceconfig.FieldLastSync:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSync(v)
+		return nil
+	case deviceconfig.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case deviceconfig.FieldLastDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastDurationMs(v)
+		return nil
+	case deviceconfig.FieldLastCommands:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastCommands(v)
+		return nil
+	case deviceconfig.FieldLastDrift:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastDrift(v)
+		return nil
+	case deviceconfig.FieldDriftCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDriftCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceConfig field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeviceConfigMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, deviceconfig.FieldRevision)
+	}
+	if m.addapplied_revision != nil {
+		fields = append(fields, deviceconfig.FieldAppliedRevision)
+	}
+	if m.addlast_duration_ms != nil {
+		fields = append(fields, deviceconfig.FieldLastDurationMs)
+	}
+	if m.addlast_commands != nil {
+		fields = append(fields, deviceconfig.FieldLastCommands)
+	}
+	if m.adddrift_count != nil {
+		fields = append(fields, deviceconfig.FieldDriftCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeviceConfigMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case deviceconfig.FieldRevision:
+		return m.AddedRevision()
+	case deviceconfig.FieldAppliedRevision:
+		return m.AddedAppliedRevision()
+	case deviceconfig.FieldLastDurationMs:
+		return m.AddedLastDurationMs()
+	case deviceconfig.FieldLastCommands:
+		return m.AddedLastCommands()
+	case deviceconfig.FieldDriftCount:
+		return m.AddedDriftCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeviceConfigMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case deviceconfig.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	case deviceconfig.FieldAppliedRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAppliedRevision(v)
+		return nil
+	case deviceconfig.FieldLastDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastDurationMs(v)
+		return nil
+	case deviceconfig.FieldLastCommands:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastCommands(v)
+		return nil
+	case deviceconfig.FieldDriftCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDriftCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceConfig numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeviceConfigMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(deviceconfig.FieldLastSync) {
+		fields = append(fields, deviceconfig.FieldLastSync)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeviceConfigMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeviceConfigMutation) ClearField(name string) error {
+	switch name {
+	case deviceconfig.FieldLastSync:
+		m.ClearLastSync()
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceConfig nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeviceConfigMutation) ResetField(name string) error {
+	switch name {
+	case deviceconfig.FieldDevice:
+		m.ResetDevice()
+		return nil
+	case deviceconfig.FieldDriver:
+		m.ResetDriver()
+		return nil
+	case deviceconfig.FieldFabric:
+		m.ResetFabric()
+		return nil
+	case deviceconfig.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case deviceconfig.FieldDesired:
+		m.ResetDesired()
+		return nil
+	case deviceconfig.FieldHash:
+		m.ResetHash()
+		return nil
+	case deviceconfig.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case deviceconfig.FieldAppliedRevision:
+		m.ResetAppliedRevision()
+		return nil
+	case deviceconfig.FieldLastSync:
+		m.ResetLastSync()
+		return nil
+	case deviceconfig.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case deviceconfig.FieldLastDurationMs:
+		m.ResetLastDurationMs()
+		return nil
+	case deviceconfig.FieldLastCommands:
+		m.ResetLastCommands()
+		return nil
+	case deviceconfig.FieldLastDrift:
+		m.ResetLastDrift()
+		return nil
+	case deviceconfig.FieldDriftCount:
+		m.ResetDriftCount()
+		return nil
+	}
+	return fmt.Errorf("unknown DeviceConfig field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeviceConfigMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeviceConfigMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeviceConfigMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeviceConfigMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeviceConfigMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeviceConfigMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeviceConfigMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DeviceConfig unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeviceConfigMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DeviceConfig edge %s", name)
 }
 
 // FabricMutation represents an operation that mutates the Fabric nodes in the graph.
@@ -7576,6 +8800,570 @@ func (m *NVLinkDomainMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown NVLinkDomain edge %s", name)
+}
+
+// NetworkAllocationMutation represents an operation that mutates the NetworkAllocation nodes in the graph.
+type NetworkAllocationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	tenant        *string
+	fabric        *string
+	kind          *string
+	value         *string
+	released_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*NetworkAllocation, error)
+	predicates    []predicate.NetworkAllocation
+}
+
+var _ ent.Mutation = (*NetworkAllocationMutation)(nil)
+
+// networkallocationOption allows management of the mutation configuration using functional options.
+type networkallocationOption func(*NetworkAllocationMutation)
+
+// newNetworkAllocationMutation creates new mutation for the NetworkAllocation entity.
+func newNetworkAllocationMutation(c config, op Op, opts ...networkallocationOption) *NetworkAllocationMutation {
+	m := &NetworkAllocationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNetworkAllocation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNetworkAllocationID sets the ID field of the mutation.
+func withNetworkAllocationID(id int) networkallocationOption {
+	return func(m *NetworkAllocationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NetworkAllocation
+		)
+		m.oldValue = func(ctx context.Context) (*NetworkAllocation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NetworkAllocation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNetworkAllocation sets the old NetworkAllocation of the mutation.
+func withNetworkAllocation(node *NetworkAllocation) networkallocationOption {
+	return func(m *NetworkAllocationMutation) {
+		m.oldValue = func(context.Context) (*NetworkAllocation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NetworkAllocationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NetworkAllocationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NetworkAllocationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NetworkAllocationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NetworkAllocation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenant sets the "tenant" field.
+func (m *NetworkAllocationMutation) SetTenant(s string) {
+	m.tenant = &s
+}
+
+// Tenant returns the value of the "tenant" field in the mutation.
+func (m *NetworkAllocationMutation) Tenant() (r string, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenant returns the old "tenant" field's value of the NetworkAllocation entity.
+// If the NetworkAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkAllocationMutation) OldTenant(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenant is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenant requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenant: %w", err)
+	}
+	return oldValue.Tenant, nil
+}
+
+// ResetTenant resets all changes to the "tenant" field.
+func (m *NetworkAllocationMutation) ResetTenant() {
+	m.tenant = nil
+}
+
+// SetFabric sets the "fabric" field.
+func (m *NetworkAllocationMutation) SetFabric(s string) {
+	m.fabric = &s
+}
+
+// Fabric returns the value of the "fabric" field in the mutation.
+func (m *NetworkAllocationMutation) Fabric() (r string, exists bool) {
+	v := m.fabric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFabric returns the old "fabric" field's value of the NetworkAllocation entity.
+// If the NetworkAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkAllocationMutation) OldFabric(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFabric is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFabric requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFabric: %w", err)
+	}
+	return oldValue.Fabric, nil
+}
+
+// ResetFabric resets all changes to the "fabric" field.
+func (m *NetworkAllocationMutation) ResetFabric() {
+	m.fabric = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *NetworkAllocationMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *NetworkAllocationMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the NetworkAllocation entity.
+// If the NetworkAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkAllocationMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *NetworkAllocationMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetValue sets the "value" field.
+func (m *NetworkAllocationMutation) SetValue(s string) {
+	m.value = &s
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *NetworkAllocationMutation) Value() (r string, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the NetworkAllocation entity.
+// If the NetworkAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkAllocationMutation) OldValue(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *NetworkAllocationMutation) ResetValue() {
+	m.value = nil
+}
+
+// SetReleasedAt sets the "released_at" field.
+func (m *NetworkAllocationMutation) SetReleasedAt(t time.Time) {
+	m.released_at = &t
+}
+
+// ReleasedAt returns the value of the "released_at" field in the mutation.
+func (m *NetworkAllocationMutation) ReleasedAt() (r time.Time, exists bool) {
+	v := m.released_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReleasedAt returns the old "released_at" field's value of the NetworkAllocation entity.
+// If the NetworkAllocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NetworkAllocationMutation) OldReleasedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReleasedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReleasedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReleasedAt: %w", err)
+	}
+	return oldValue.ReleasedAt, nil
+}
+
+// ClearReleasedAt clears the value of the "released_at" field.
+func (m *NetworkAllocationMutation) ClearReleasedAt() {
+	m.released_at = nil
+	m.clearedFields[networkallocation.FieldReleasedAt] = struct{}{}
+}
+
+// ReleasedAtCleared returns if the "released_at" field was cleared in this mutation.
+func (m *NetworkAllocationMutation) ReleasedAtCleared() bool {
+	_, ok := m.clearedFields[networkallocation.FieldReleasedAt]
+	return ok
+}
+
+// ResetReleasedAt resets all changes to the "released_at" field.
+func (m *NetworkAllocationMutation) ResetReleasedAt() {
+	m.released_at = nil
+	delete(m.clearedFields, networkallocation.FieldReleasedAt)
+}
+
+// Where appends a list predicates to the NetworkAllocationMutation builder.
+func (m *NetworkAllocationMutation) Where(ps ...predicate.NetworkAllocation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NetworkAllocationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NetworkAllocationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NetworkAllocation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NetworkAllocationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NetworkAllocationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NetworkAllocation).
+func (m *NetworkAllocationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NetworkAllocationMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.tenant != nil {
+		fields = append(fields, networkallocation.FieldTenant)
+	}
+	if m.fabric != nil {
+		fields = append(fields, networkallocation.FieldFabric)
+	}
+	if m.kind != nil {
+		fields = append(fields, networkallocation.FieldKind)
+	}
+	if m.value != nil {
+		fields = append(fields, networkallocation.FieldValue)
+	}
+	if m.released_at != nil {
+		fields = append(fields, networkallocation.FieldReleasedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NetworkAllocationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case networkallocation.FieldTenant:
+		return m.Tenant()
+	case networkallocation.FieldFabric:
+		return m.Fabric()
+	case networkallocation.FieldKind:
+		return m.Kind()
+	case networkallocation.FieldValue:
+		return m.Value()
+	case networkallocation.FieldReleasedAt:
+		return m.ReleasedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NetworkAllocationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case networkallocation.FieldTenant:
+		return m.OldTenant(ctx)
+	case networkallocation.FieldFabric:
+		return m.OldFabric(ctx)
+	case networkallocation.FieldKind:
+		return m.OldKind(ctx)
+	case networkallocation.FieldValue:
+		return m.OldValue(ctx)
+	case networkallocation.FieldReleasedAt:
+		return m.OldReleasedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown NetworkAllocation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NetworkAllocationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case networkallocation.FieldTenant:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenant(v)
+		return nil
+	case networkallocation.FieldFabric:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFabric(v)
+		return nil
+	case networkallocation.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case networkallocation.FieldValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case networkallocation.FieldReleasedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReleasedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NetworkAllocation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NetworkAllocationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NetworkAllocationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NetworkAllocationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NetworkAllocation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NetworkAllocationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(networkallocation.FieldReleasedAt) {
+		fields = append(fields, networkallocation.FieldReleasedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NetworkAllocationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NetworkAllocationMutation) ClearField(name string) error {
+	switch name {
+	case networkallocation.FieldReleasedAt:
+		m.ClearReleasedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown NetworkAllocation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NetworkAllocationMutation) ResetField(name string) error {
+	switch name {
+	case networkallocation.FieldTenant:
+		m.ResetTenant()
+		return nil
+	case networkallocation.FieldFabric:
+		m.ResetFabric()
+		return nil
+	case networkallocation.FieldKind:
+		m.ResetKind()
+		return nil
+	case networkallocation.FieldValue:
+		m.ResetValue()
+		return nil
+	case networkallocation.FieldReleasedAt:
+		m.ResetReleasedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown NetworkAllocation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NetworkAllocationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NetworkAllocationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NetworkAllocationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NetworkAllocationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NetworkAllocationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NetworkAllocationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NetworkAllocationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown NetworkAllocation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NetworkAllocationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown NetworkAllocation edge %s", name)
 }
 
 // NetworkSwitchMutation represents an operation that mutates the NetworkSwitch nodes in the graph.
@@ -15834,4 +17622,744 @@ func (m *TenantMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Tenant edge %s", name)
+}
+
+// TenantNetworkMutation represents an operation that mutates the TenantNetwork nodes in the graph.
+type TenantNetworkMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	tenant        *string
+	compute       *bool
+	storage       *bool
+	overrides     *string
+	state         *string
+	generation    *int64
+	addgeneration *int64
+	created_at    *time.Time
+	updated_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*TenantNetwork, error)
+	predicates    []predicate.TenantNetwork
+}
+
+var _ ent.Mutation = (*TenantNetworkMutation)(nil)
+
+// tenantnetworkOption allows management of the mutation configuration using functional options.
+type tenantnetworkOption func(*TenantNetworkMutation)
+
+// newTenantNetworkMutation creates new mutation for the TenantNetwork entity.
+func newTenantNetworkMutation(c config, op Op, opts ...tenantnetworkOption) *TenantNetworkMutation {
+	m := &TenantNetworkMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTenantNetwork,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTenantNetworkID sets the ID field of the mutation.
+func withTenantNetworkID(id int) tenantnetworkOption {
+	return func(m *TenantNetworkMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TenantNetwork
+		)
+		m.oldValue = func(ctx context.Context) (*TenantNetwork, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TenantNetwork.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTenantNetwork sets the old TenantNetwork of the mutation.
+func withTenantNetwork(node *TenantNetwork) tenantnetworkOption {
+	return func(m *TenantNetworkMutation) {
+		m.oldValue = func(context.Context) (*TenantNetwork, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TenantNetworkMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TenantNetworkMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TenantNetworkMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TenantNetworkMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TenantNetwork.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenant sets the "tenant" field.
+func (m *TenantNetworkMutation) SetTenant(s string) {
+	m.tenant = &s
+}
+
+// Tenant returns the value of the "tenant" field in the mutation.
+func (m *TenantNetworkMutation) Tenant() (r string, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenant returns the old "tenant" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldTenant(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenant is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenant requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenant: %w", err)
+	}
+	return oldValue.Tenant, nil
+}
+
+// ResetTenant resets all changes to the "tenant" field.
+func (m *TenantNetworkMutation) ResetTenant() {
+	m.tenant = nil
+}
+
+// SetCompute sets the "compute" field.
+func (m *TenantNetworkMutation) SetCompute(b bool) {
+	m.compute = &b
+}
+
+// Compute returns the value of the "compute" field in the mutation.
+func (m *TenantNetworkMutation) Compute() (r bool, exists bool) {
+	v := m.compute
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompute returns the old "compute" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldCompute(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompute is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompute requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompute: %w", err)
+	}
+	return oldValue.Compute, nil
+}
+
+// ResetCompute resets all changes to the "compute" field.
+func (m *TenantNetworkMutation) ResetCompute() {
+	m.compute = nil
+}
+
+// SetStorage sets the "storage" field.
+func (m *TenantNetworkMutation) SetStorage(b bool) {
+	m.storage = &b
+}
+
+// Storage returns the value of the "storage" field in the mutation.
+func (m *TenantNetworkMutation) Storage() (r bool, exists bool) {
+	v := m.storage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStorage returns the old "storage" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldStorage(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStorage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStorage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStorage: %w", err)
+	}
+	return oldValue.Storage, nil
+}
+
+// ResetStorage resets all changes to the "storage" field.
+func (m *TenantNetworkMutation) ResetStorage() {
+	m.storage = nil
+}
+
+// SetOverrides sets the "overrides" field.
+func (m *TenantNetworkMutation) SetOverrides(s string) {
+	m.overrides = &s
+}
+
+// Overrides returns the value of the "overrides" field in the mutation.
+func (m *TenantNetworkMutation) Overrides() (r string, exists bool) {
+	v := m.overrides
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverrides returns the old "overrides" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldOverrides(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverrides is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverrides requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverrides: %w", err)
+	}
+	return oldValue.Overrides, nil
+}
+
+// ResetOverrides resets all changes to the "overrides" field.
+func (m *TenantNetworkMutation) ResetOverrides() {
+	m.overrides = nil
+}
+
+// SetState sets the "state" field.
+func (m *TenantNetworkMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *TenantNetworkMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *TenantNetworkMutation) ResetState() {
+	m.state = nil
+}
+
+// SetGeneration sets the "generation" field.
+func (m *TenantNetworkMutation) SetGeneration(i int64) {
+	m.generation = &i
+	m.addgeneration = nil
+}
+
+// Generation returns the value of the "generation" field in the mutation.
+func (m *TenantNetworkMutation) Generation() (r int64, exists bool) {
+	v := m.generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGeneration returns the old "generation" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldGeneration(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGeneration: %w", err)
+	}
+	return oldValue.Generation, nil
+}
+
+// AddGeneration adds i to the "generation" field.
+func (m *TenantNetworkMutation) AddGeneration(i int64) {
+	if m.addgeneration != nil {
+		*m.addgeneration += i
+	} else {
+		m.addgeneration = &i
+	}
+}
+
+// AddedGeneration returns the value that was added to the "generation" field in this mutation.
+func (m *TenantNetworkMutation) AddedGeneration() (r int64, exists bool) {
+	v := m.addgeneration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGeneration resets all changes to the "generation" field.
+func (m *TenantNetworkMutation) ResetGeneration() {
+	m.generation = nil
+	m.addgeneration = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TenantNetworkMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TenantNetworkMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TenantNetworkMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TenantNetworkMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TenantNetworkMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TenantNetwork entity.
+// If the TenantNetwork object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantNetworkMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TenantNetworkMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the TenantNetworkMutation builder.
+func (m *TenantNetworkMutation) Where(ps ...predicate.TenantNetwork) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TenantNetworkMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TenantNetworkMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TenantNetwork, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TenantNetworkMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TenantNetworkMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TenantNetwork).
+func (m *TenantNetworkMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TenantNetworkMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant != nil {
+		fields = append(fields, tenantnetwork.FieldTenant)
+	}
+	if m.compute != nil {
+		fields = append(fields, tenantnetwork.FieldCompute)
+	}
+	if m.storage != nil {
+		fields = append(fields, tenantnetwork.FieldStorage)
+	}
+	if m.overrides != nil {
+		fields = append(fields, tenantnetwork.FieldOverrides)
+	}
+	if m.state != nil {
+		fields = append(fields, tenantnetwork.FieldState)
+	}
+	if m.generation != nil {
+		fields = append(fields, tenantnetwork.FieldGeneration)
+	}
+	if m.created_at != nil {
+		fields = append(fields, tenantnetwork.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, tenantnetwork.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TenantNetworkMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case tenantnetwork.FieldTenant:
+		return m.Tenant()
+	case tenantnetwork.FieldCompute:
+		return m.Compute()
+	case tenantnetwork.FieldStorage:
+		return m.Storage()
+	case tenantnetwork.FieldOverrides:
+		return m.Overrides()
+	case tenantnetwork.FieldState:
+		return m.State()
+	case tenantnetwork.FieldGeneration:
+		return m.Generation()
+	case tenantnetwork.FieldCreatedAt:
+		return m.CreatedAt()
+	case tenantnetwork.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TenantNetworkMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case tenantnetwork.FieldTenant:
+		return m.OldTenant(ctx)
+	case tenantnetwork.FieldCompute:
+		return m.OldCompute(ctx)
+	case tenantnetwork.FieldStorage:
+		return m.OldStorage(ctx)
+	case tenantnetwork.FieldOverrides:
+		return m.OldOverrides(ctx)
+	case tenantnetwork.FieldState:
+		return m.OldState(ctx)
+	case tenantnetwork.FieldGeneration:
+		return m.OldGeneration(ctx)
+	case tenantnetwork.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case tenantnetwork.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown TenantNetwork field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TenantNetworkMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case tenantnetwork.FieldTenant:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenant(v)
+		return nil
+	case tenantnetwork.FieldCompute:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompute(v)
+		return nil
+	case tenantnetwork.FieldStorage:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStorage(v)
+		return nil
+	case tenantnetwork.FieldOverrides:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverrides(v)
+		return nil
+	case tenantnetwork.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case tenantnetwork.FieldGeneration:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGeneration(v)
+		return nil
+	case tenantnetwork.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case tenantnetwork.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TenantNetwork field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TenantNetworkMutation) AddedFields() []string {
+	var fields []string
+	if m.addgeneration != nil {
+		fields = append(fields, tenantnetwork.FieldGeneration)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TenantNetworkMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case tenantnetwork.FieldGeneration:
+		return m.AddedGeneration()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TenantNetworkMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case tenantnetwork.FieldGeneration:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGeneration(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TenantNetwork numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TenantNetworkMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TenantNetworkMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TenantNetworkMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TenantNetwork nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TenantNetworkMutation) ResetField(name string) error {
+	switch name {
+	case tenantnetwork.FieldTenant:
+		m.ResetTenant()
+		return nil
+	case tenantnetwork.FieldCompute:
+		m.ResetCompute()
+		return nil
+	case tenantnetwork.FieldStorage:
+		m.ResetStorage()
+		return nil
+	case tenantnetwork.FieldOverrides:
+		m.ResetOverrides()
+		return nil
+	case tenantnetwork.FieldState:
+		m.ResetState()
+		return nil
+	case tenantnetwork.FieldGeneration:
+		m.ResetGeneration()
+		return nil
+	case tenantnetwork.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case tenantnetwork.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TenantNetwork field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TenantNetworkMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TenantNetworkMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TenantNetworkMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TenantNetworkMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TenantNetworkMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TenantNetworkMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TenantNetworkMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown TenantNetwork unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TenantNetworkMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown TenantNetwork edge %s", name)
 }

@@ -8,10 +8,12 @@ import (
 	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/block"
 	"github.com/railyard/railyard/ent/change"
+	"github.com/railyard/railyard/ent/deviceconfig"
 	"github.com/railyard/railyard/ent/fabric"
 	"github.com/railyard/railyard/ent/gpu"
 	"github.com/railyard/railyard/ent/leafdomain"
 	"github.com/railyard/railyard/ent/link"
+	"github.com/railyard/railyard/ent/networkallocation"
 	"github.com/railyard/railyard/ent/networkswitch"
 	"github.com/railyard/railyard/ent/nic"
 	"github.com/railyard/railyard/ent/node"
@@ -25,6 +27,7 @@ import (
 	"github.com/railyard/railyard/ent/schema"
 	"github.com/railyard/railyard/ent/site"
 	"github.com/railyard/railyard/ent/tenant"
+	"github.com/railyard/railyard/ent/tenantnetwork"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -105,6 +108,44 @@ func init() {
 	changeDescAfter := changeFields[9].Descriptor()
 	// change.DefaultAfter holds the default value on creation for the after field.
 	change.DefaultAfter = changeDescAfter.Default.(string)
+	deviceconfigFields := schema.DeviceConfig{}.Fields()
+	_ = deviceconfigFields
+	// deviceconfigDescDevice is the schema descriptor for device field.
+	deviceconfigDescDevice := deviceconfigFields[0].Descriptor()
+	// deviceconfig.DeviceValidator is a validator for the "device" field. It is called by the builders before save.
+	deviceconfig.DeviceValidator = deviceconfigDescDevice.Validators[0].(func(string) error)
+	// deviceconfigDescFabric is the schema descriptor for fabric field.
+	deviceconfigDescFabric := deviceconfigFields[2].Descriptor()
+	// deviceconfig.DefaultFabric holds the default value on creation for the fabric field.
+	deviceconfig.DefaultFabric = deviceconfigDescFabric.Default.(string)
+	// deviceconfigDescRevision is the schema descriptor for revision field.
+	deviceconfigDescRevision := deviceconfigFields[3].Descriptor()
+	// deviceconfig.DefaultRevision holds the default value on creation for the revision field.
+	deviceconfig.DefaultRevision = deviceconfigDescRevision.Default.(int64)
+	// deviceconfigDescAppliedRevision is the schema descriptor for applied_revision field.
+	deviceconfigDescAppliedRevision := deviceconfigFields[7].Descriptor()
+	// deviceconfig.DefaultAppliedRevision holds the default value on creation for the applied_revision field.
+	deviceconfig.DefaultAppliedRevision = deviceconfigDescAppliedRevision.Default.(int64)
+	// deviceconfigDescLastError is the schema descriptor for last_error field.
+	deviceconfigDescLastError := deviceconfigFields[9].Descriptor()
+	// deviceconfig.DefaultLastError holds the default value on creation for the last_error field.
+	deviceconfig.DefaultLastError = deviceconfigDescLastError.Default.(string)
+	// deviceconfigDescLastDurationMs is the schema descriptor for last_duration_ms field.
+	deviceconfigDescLastDurationMs := deviceconfigFields[10].Descriptor()
+	// deviceconfig.DefaultLastDurationMs holds the default value on creation for the last_duration_ms field.
+	deviceconfig.DefaultLastDurationMs = deviceconfigDescLastDurationMs.Default.(int64)
+	// deviceconfigDescLastCommands is the schema descriptor for last_commands field.
+	deviceconfigDescLastCommands := deviceconfigFields[11].Descriptor()
+	// deviceconfig.DefaultLastCommands holds the default value on creation for the last_commands field.
+	deviceconfig.DefaultLastCommands = deviceconfigDescLastCommands.Default.(int)
+	// deviceconfigDescLastDrift is the schema descriptor for last_drift field.
+	deviceconfigDescLastDrift := deviceconfigFields[12].Descriptor()
+	// deviceconfig.DefaultLastDrift holds the default value on creation for the last_drift field.
+	deviceconfig.DefaultLastDrift = deviceconfigDescLastDrift.Default.(string)
+	// deviceconfigDescDriftCount is the schema descriptor for drift_count field.
+	deviceconfigDescDriftCount := deviceconfigFields[13].Descriptor()
+	// deviceconfig.DefaultDriftCount holds the default value on creation for the drift_count field.
+	deviceconfig.DefaultDriftCount = deviceconfigDescDriftCount.Default.(int)
 	fabricFields := schema.Fabric{}.Fields()
 	_ = fabricFields
 	// fabricDescName is the schema descriptor for name field.
@@ -193,6 +234,12 @@ func init() {
 	nvlinkdomainDescSize := nvlinkdomainFields[2].Descriptor()
 	// nvlinkdomain.SizeValidator is a validator for the "size" field. It is called by the builders before save.
 	nvlinkdomain.SizeValidator = nvlinkdomainDescSize.Validators[0].(func(int) error)
+	networkallocationFields := schema.NetworkAllocation{}.Fields()
+	_ = networkallocationFields
+	// networkallocationDescFabric is the schema descriptor for fabric field.
+	networkallocationDescFabric := networkallocationFields[1].Descriptor()
+	// networkallocation.DefaultFabric holds the default value on creation for the fabric field.
+	networkallocation.DefaultFabric = networkallocationDescFabric.Default.(string)
 	networkswitchFields := schema.NetworkSwitch{}.Fields()
 	_ = networkswitchFields
 	// networkswitchDescName is the schema descriptor for name field.
@@ -369,4 +416,30 @@ func init() {
 	tenantDescDescription := tenantFields[1].Descriptor()
 	// tenant.DefaultDescription holds the default value on creation for the description field.
 	tenant.DefaultDescription = tenantDescDescription.Default.(string)
+	tenantnetworkFields := schema.TenantNetwork{}.Fields()
+	_ = tenantnetworkFields
+	// tenantnetworkDescTenant is the schema descriptor for tenant field.
+	tenantnetworkDescTenant := tenantnetworkFields[0].Descriptor()
+	// tenantnetwork.TenantValidator is a validator for the "tenant" field. It is called by the builders before save.
+	tenantnetwork.TenantValidator = tenantnetworkDescTenant.Validators[0].(func(string) error)
+	// tenantnetworkDescCompute is the schema descriptor for compute field.
+	tenantnetworkDescCompute := tenantnetworkFields[1].Descriptor()
+	// tenantnetwork.DefaultCompute holds the default value on creation for the compute field.
+	tenantnetwork.DefaultCompute = tenantnetworkDescCompute.Default.(bool)
+	// tenantnetworkDescStorage is the schema descriptor for storage field.
+	tenantnetworkDescStorage := tenantnetworkFields[2].Descriptor()
+	// tenantnetwork.DefaultStorage holds the default value on creation for the storage field.
+	tenantnetwork.DefaultStorage = tenantnetworkDescStorage.Default.(bool)
+	// tenantnetworkDescOverrides is the schema descriptor for overrides field.
+	tenantnetworkDescOverrides := tenantnetworkFields[3].Descriptor()
+	// tenantnetwork.DefaultOverrides holds the default value on creation for the overrides field.
+	tenantnetwork.DefaultOverrides = tenantnetworkDescOverrides.Default.(string)
+	// tenantnetworkDescState is the schema descriptor for state field.
+	tenantnetworkDescState := tenantnetworkFields[4].Descriptor()
+	// tenantnetwork.DefaultState holds the default value on creation for the state field.
+	tenantnetwork.DefaultState = tenantnetworkDescState.Default.(string)
+	// tenantnetworkDescGeneration is the schema descriptor for generation field.
+	tenantnetworkDescGeneration := tenantnetworkFields[5].Descriptor()
+	// tenantnetwork.DefaultGeneration holds the default value on creation for the generation field.
+	tenantnetwork.DefaultGeneration = tenantnetworkDescGeneration.Default.(int64)
 }

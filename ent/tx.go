@@ -18,6 +18,8 @@ type Tx struct {
 	Block *BlockClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
+	// DeviceConfig is the client for interacting with the DeviceConfig builders.
+	DeviceConfig *DeviceConfigClient
 	// Fabric is the client for interacting with the Fabric builders.
 	Fabric *FabricClient
 	// GPU is the client for interacting with the GPU builders.
@@ -30,6 +32,8 @@ type Tx struct {
 	NIC *NICClient
 	// NVLinkDomain is the client for interacting with the NVLinkDomain builders.
 	NVLinkDomain *NVLinkDomainClient
+	// NetworkAllocation is the client for interacting with the NetworkAllocation builders.
+	NetworkAllocation *NetworkAllocationClient
 	// NetworkSwitch is the client for interacting with the NetworkSwitch builders.
 	NetworkSwitch *NetworkSwitchClient
 	// Node is the client for interacting with the Node builders.
@@ -50,6 +54,8 @@ type Tx struct {
 	Site *SiteClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TenantNetwork is the client for interacting with the TenantNetwork builders.
+	TenantNetwork *TenantNetworkClient
 
 	// lazily loaded.
 	client     *Client
@@ -184,12 +190,14 @@ func (tx *Tx) init() {
 	tx.Allocation = NewAllocationClient(tx.config)
 	tx.Block = NewBlockClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
+	tx.DeviceConfig = NewDeviceConfigClient(tx.config)
 	tx.Fabric = NewFabricClient(tx.config)
 	tx.GPU = NewGPUClient(tx.config)
 	tx.LeafDomain = NewLeafDomainClient(tx.config)
 	tx.Link = NewLinkClient(tx.config)
 	tx.NIC = NewNICClient(tx.config)
 	tx.NVLinkDomain = NewNVLinkDomainClient(tx.config)
+	tx.NetworkAllocation = NewNetworkAllocationClient(tx.config)
 	tx.NetworkSwitch = NewNetworkSwitchClient(tx.config)
 	tx.Node = NewNodeClient(tx.config)
 	tx.Observation = NewObservationClient(tx.config)
@@ -200,6 +208,7 @@ func (tx *Tx) init() {
 	tx.Reservation = NewReservationClient(tx.config)
 	tx.Site = NewSiteClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
+	tx.TenantNetwork = NewTenantNetworkClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

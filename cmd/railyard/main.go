@@ -80,6 +80,13 @@ re-importing it into the same database changes nothing.`,
 	cmd.Flags().DurationVar(&d.Runner.Timeout, "discover-timeout", discovery.DefaultTimeout, "time limit per target attempt")
 	cmd.Flags().IntVar(&d.Runner.Retries, "discover-retries", discovery.DefaultRetries, "retries of an unreachable target, with exponential backoff")
 	cmd.Flags().DurationVar(&d.StaleAfter, "stale-after", 24*time.Hour, "mark devices and cables stale when discovery has not seen them for this long (0: never)")
+	n := &cfg.Network
+	cmd.Flags().DurationVar(&n.Interval, "network-interval", 30*time.Second, "reconcile tenant networks at least this often, and on every inventory change (0: only on request)")
+	cmd.Flags().DurationVar(&n.DriftEvery, "network-drift-every", 10*time.Minute, "read every device back this often and correct drift (0: never)")
+	cmd.Flags().BoolVar(&n.ReportOnly, "network-report-only", false, "report device drift and change nothing")
+	cmd.Flags().StringVar(&n.Credential, "network-credential", "", "credential reference (env:NAME or file:PATH) for logging in to network devices")
+	cmd.Flags().StringVar(&n.Endpoints, "network-endpoints", "", "file of \"device address [credential-ref]\" lines, for devices not reached at their management address (UFM, OpenSM)")
+	cmd.Flags().IntVar(&n.Parallel, "network-parallel", 16, "devices synced at once per fabric")
 	return cmd
 }
 

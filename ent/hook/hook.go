@@ -45,6 +45,18 @@ func (f ChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeMutation", m)
 }
 
+// The DeviceConfigFunc type is an adapter to allow the use of ordinary
+// function as DeviceConfig mutator.
+type DeviceConfigFunc func(context.Context, *ent.DeviceConfigMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DeviceConfigFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DeviceConfigMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DeviceConfigMutation", m)
+}
+
 // The FabricFunc type is an adapter to allow the use of ordinary
 // function as Fabric mutator.
 type FabricFunc func(context.Context, *ent.FabricMutation) (ent.Value, error)
@@ -115,6 +127,18 @@ func (f NVLinkDomainFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NVLinkDomainMutation", m)
+}
+
+// The NetworkAllocationFunc type is an adapter to allow the use of ordinary
+// function as NetworkAllocation mutator.
+type NetworkAllocationFunc func(context.Context, *ent.NetworkAllocationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NetworkAllocationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NetworkAllocationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NetworkAllocationMutation", m)
 }
 
 // The NetworkSwitchFunc type is an adapter to allow the use of ordinary
@@ -235,6 +259,18 @@ func (f TenantFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TenantMutation", m)
+}
+
+// The TenantNetworkFunc type is an adapter to allow the use of ordinary
+// function as TenantNetwork mutator.
+type TenantNetworkFunc func(context.Context, *ent.TenantNetworkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TenantNetworkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TenantNetworkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TenantNetworkMutation", m)
 }
 
 // Condition is a hook condition function.

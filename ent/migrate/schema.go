@@ -130,6 +130,30 @@ var (
 			},
 		},
 	}
+	// DeviceConfigsColumns holds the columns for the "device_configs" table.
+	DeviceConfigsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "device", Type: field.TypeString, Unique: true},
+		{Name: "driver", Type: field.TypeString},
+		{Name: "fabric", Type: field.TypeString, Default: ""},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+		{Name: "desired", Type: field.TypeString, Size: 2147483647},
+		{Name: "hash", Type: field.TypeString},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "applied_revision", Type: field.TypeInt64, Default: 0},
+		{Name: "last_sync", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "last_duration_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "last_commands", Type: field.TypeInt, Default: 0},
+		{Name: "last_drift", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "drift_count", Type: field.TypeInt, Default: 0},
+	}
+	// DeviceConfigsTable holds the schema information for the "device_configs" table.
+	DeviceConfigsTable = &schema.Table{
+		Name:       "device_configs",
+		Columns:    DeviceConfigsColumns,
+		PrimaryKey: []*schema.Column{DeviceConfigsColumns[0]},
+	}
 	// FabricsColumns holds the columns for the "fabrics" table.
 	FabricsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -316,6 +340,33 @@ var (
 				Columns:    []*schema.Column{NvlinkDomainsColumns[3]},
 				RefColumns: []*schema.Column{RacksColumns[0]},
 				OnDelete:   schema.SetNull,
+			},
+		},
+	}
+	// NetworkAllocationsColumns holds the columns for the "network_allocations" table.
+	NetworkAllocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "tenant", Type: field.TypeString},
+		{Name: "fabric", Type: field.TypeString, Default: ""},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "value", Type: field.TypeString},
+		{Name: "released_at", Type: field.TypeTime, Nullable: true},
+	}
+	// NetworkAllocationsTable holds the schema information for the "network_allocations" table.
+	NetworkAllocationsTable = &schema.Table{
+		Name:       "network_allocations",
+		Columns:    NetworkAllocationsColumns,
+		PrimaryKey: []*schema.Column{NetworkAllocationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "networkallocation_fabric_kind_value",
+				Unique:  true,
+				Columns: []*schema.Column{NetworkAllocationsColumns[2], NetworkAllocationsColumns[3], NetworkAllocationsColumns[4]},
+			},
+			{
+				Name:    "networkallocation_tenant",
+				Unique:  false,
+				Columns: []*schema.Column{NetworkAllocationsColumns[1]},
 			},
 		},
 	}
@@ -619,17 +670,37 @@ var (
 		Columns:    TenantsColumns,
 		PrimaryKey: []*schema.Column{TenantsColumns[0]},
 	}
+	// TenantNetworksColumns holds the columns for the "tenant_networks" table.
+	TenantNetworksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "tenant", Type: field.TypeString, Unique: true},
+		{Name: "compute", Type: field.TypeBool, Default: true},
+		{Name: "storage", Type: field.TypeBool, Default: true},
+		{Name: "overrides", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "state", Type: field.TypeString, Default: "active"},
+		{Name: "generation", Type: field.TypeInt64, Default: 1},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// TenantNetworksTable holds the schema information for the "tenant_networks" table.
+	TenantNetworksTable = &schema.Table{
+		Name:       "tenant_networks",
+		Columns:    TenantNetworksColumns,
+		PrimaryKey: []*schema.Column{TenantNetworksColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AllocationsTable,
 		BlocksTable,
 		ChangesTable,
+		DeviceConfigsTable,
 		FabricsTable,
 		GpusTable,
 		LeafDomainsTable,
 		LinksTable,
 		NicsTable,
 		NvlinkDomainsTable,
+		NetworkAllocationsTable,
 		SwitchesTable,
 		NodesTable,
 		ObservationsTable,
@@ -640,6 +711,7 @@ var (
 		ReservationsTable,
 		SitesTable,
 		TenantsTable,
+		TenantNetworksTable,
 	}
 )
 

@@ -15,6 +15,9 @@ type Block func(*sql.Selector)
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
+// DeviceConfig is the predicate function for deviceconfig builders.
+type DeviceConfig func(*sql.Selector)
+
 // Fabric is the predicate function for fabric builders.
 type Fabric func(*sql.Selector)
 
@@ -32,6 +35,9 @@ type NIC func(*sql.Selector)
 
 // NVLinkDomain is the predicate function for nvlinkdomain builders.
 type NVLinkDomain func(*sql.Selector)
+
+// NetworkAllocation is the predicate function for networkallocation builders.
+type NetworkAllocation func(*sql.Selector)
 
 // NetworkSwitch is the predicate function for networkswitch builders.
 type NetworkSwitch func(*sql.Selector)
@@ -62,3 +68,6 @@ type Site func(*sql.Selector)
 
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)
+
+// TenantNetwork is the predicate function for tenantnetwork builders.
+type TenantNetwork func(*sql.Selector)

@@ -43,6 +43,8 @@ type Config struct {
 	// Discovery runs discovery from the server on an interval, and marks
 	// records stale.
 	Discovery DiscoveryConfig
+	// Network runs the tenant-network reconciler.
+	Network NetworkConfig
 }
 
 // Run serves until ctx is done, then stops gracefully.
@@ -72,11 +74,17 @@ func Run(ctx context.Context, cfg Config) error {
 	api.NewInventory(store).Register(g)
 	api.NewCarve(carver.New(store, cfg.Carve)).Register(g)
 	api.NewDiscovery(store, cfg.Discovery.StaleAfter).Register(g)
+	network, err := newNetwork(store, cfg.Network)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	api.NewNetwork(store, network).Register(g)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.InventoryService", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.CarveService", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.DiscoveryService", healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus("railyard.v1.NetworkService", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)
 
@@ -89,6 +97,7 @@ func Run(ctx context.Context, cfg Config) error {
 	loopCtx, stopLoops := context.WithCancel(ctx)
 	defer stopLoops()
 	go discoveryLoop(loopCtx, store, cfg.Discovery, log)
+	go networkLoop(loopCtx, network, cfg.Network, log)
 	select {
 	case err := <-errc:
 		return err

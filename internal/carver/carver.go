@@ -110,7 +110,7 @@ func (s *Service) replay(ctx context.Context) bool {
 				return false
 			}
 			next.SetQuota(q)
-		case model.KindTenant:
+		case model.KindTenant, model.KindTenantNetwork, model.KindDeviceConfig:
 		default:
 			return false
 		}

@@ -36,6 +36,7 @@ func newCarveCommands(o *options) []*cobra.Command {
 		newCarveCommand(o),
 		newCordonCommand(o, true),
 		newCordonCommand(o, false),
+		newNetworkCommand(o),
 	}
 }
 

@@ -256,8 +256,8 @@ func (r Range) Contains(v int) bool { return r.First <= v && v <= r.Last }
 
 // VLAN ranges Railyard allocates from on managed leaves.
 var (
-	SegmentVLANs = Range{2000, 3899}
-	CoreVLANs    = Range{3900, 3999}
+	SegmentVLANs = Range{2000, 2999}
+	CoreVLANs    = Range{3000, 3999}
 )
 
 // OwnedVLAN reports whether a VLAN is in a range Railyard allocates.

@@ -31,6 +31,10 @@ const (
 	KindNICPort      = "nic_port"
 	KindLink         = "link"
 	KindTenant       = "tenant"
+	// KindTenantNetwork is a tenant's network intent; KindDeviceConfig a
+	// device's desired tenant configuration.
+	KindTenantNetwork = "tenant_network"
+	KindDeviceConfig  = "device_config"
 )
 
 // Change is one entry of the inventory's history: a record created,
