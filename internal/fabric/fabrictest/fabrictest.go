@@ -8,10 +8,10 @@ import (
 	"sort"
 	"time"
 
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/carve"
 	"github.com/railyard/railyard/internal/fabric"
 	"github.com/railyard/railyard/internal/model"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 // Epoch is the fixed time compiles run at.
