@@ -7,7 +7,7 @@ GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 PROTOC_GEN_GO_VERSION      := v1.36.11
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: build run test test-short fuzz bench bench-carve bench-discovery proto generate check-generated tools samples
+.PHONY: build run test test-short fuzz bench bench-carve bench-discovery bench-network proto generate check-generated tools samples
 
 build:
 	$(GO) build -o $(BIN) ./cmd/railyard
@@ -58,3 +58,10 @@ bench-carve:
 # above 1.5x the ideal.
 bench-discovery:
 	$(GO) run ./cmd/discoverybench -out bench-results/discovery.json $(DISCOVERYBENCH_FLAGS)
+
+# bench-network times tenant up (carve + network + every device synced
+# through its driver) for a 1,024-GPU tenant on the 4-SU SuperPOD shape,
+# with 20 ms added per device command, and writes bench-results/network.json;
+# NETWORKBENCH_FLAGS=-check fails at 5 s or more.
+bench-network:
+	$(GO) run ./cmd/networkbench -out bench-results/network.json $(NETWORKBENCH_FLAGS)

@@ -37,6 +37,9 @@ import (
 // Target says which device to program and how to reach it.
 type Target struct {
 	Device string
+	// Driver is the driver that programs the device (transports that
+	// speak per-vendor dialects, such as SSH, pick theirs by it).
+	Driver string
 	// Address is where the device answers: host[:port] for SSH, a URL
 	// for REST (https://ufm.example/), a path for files.
 	Address string

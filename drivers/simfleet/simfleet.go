@@ -83,14 +83,18 @@ func (f *Fleet) Names() []string {
 	return out
 }
 
-const simDomain = ".sim.invalid"
+const (
+	simDomain   = ".sim.invalid"
+	simUser     = "railyard"
+	simPassword = "simulated"
+)
 
 // Target returns how to reach the simulated device for cfg (making it).
 func (f *Fleet) Target(_ context.Context, cfg fabric.DeviceConfig) (drivers.Target, error) {
 	if _, err := f.Device(cfg); err != nil {
 		return drivers.Target{}, err
 	}
-	return drivers.Target{Device: cfg.Device, Address: "http://" + cfg.Device + simDomain, Username: "railyard", Password: "simulated"}, nil
+	return drivers.Target{Device: cfg.Device, Address: "http://" + cfg.Device + simDomain, Username: simUser, Password: simPassword}, nil
 }
 
 // Transport reaches every device of the fleet: command sessions by

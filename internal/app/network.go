@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/railyard/railyard/drivers"
+	"github.com/railyard/railyard/drivers/sshcli"
 	"github.com/railyard/railyard/internal/discovery"
 	"github.com/railyard/railyard/internal/fabric"
 	"github.com/railyard/railyard/internal/inventory"
@@ -133,7 +134,8 @@ func networkLoop(ctx context.Context, n *reconcile.Network, cfg NetworkConfig, l
 	})
 }
 
-// defaultCLI reaches command-line devices over SSH.
-var defaultCLI = func(ctx context.Context, t drivers.Target) (drivers.CLI, error) {
-	return nil, fmt.Errorf("device %s: no SSH transport is built in", t.Device)
+// defaultCLI reaches command-line devices over SSH (scrapligo), in the
+// dialect of the device's driver.
+func defaultCLI(ctx context.Context, t drivers.Target) (drivers.CLI, error) {
+	return sshcli.Dial(ctx, t, sshcli.WithPlatform(t.Driver))
 }

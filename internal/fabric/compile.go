@@ -563,7 +563,8 @@ func Check(devices []DeviceConfig) error {
 			tenant = "(shared)"
 		}
 		if o, ok := owner[what]; ok && o != tenant {
-			errs = append(errs, fmt.Errorf("%s is used by tenants %s and %s", what, o, tenant))
+			a, b := min(o, tenant), max(o, tenant)
+			errs = append(errs, fmt.Errorf("%s is used by tenants %s and %s", what, a, b))
 			return
 		}
 		owner[what] = tenant

@@ -240,6 +240,7 @@ func (n *Network) syncOnce(ctx context.Context, desired fabric.DeviceConfig, dry
 	if err != nil {
 		return fail(err)
 	}
+	t.Driver = desired.Driver
 	conn, err := drv.Connect(ctx, t, n.opt.Transport)
 	if err != nil {
 		return fail(fmt.Errorf("connect %s: %s", desired.Device, drivers.Redact(err.Error(), t.Password)))
@@ -402,6 +403,7 @@ func (n *Network) Observe(ctx context.Context, devices []fabric.DeviceConfig) (m
 			if err != nil {
 				return
 			}
+			t.Driver = d.Driver
 			c, err := drv.Connect(ctx, t, n.opt.Transport)
 			if err != nil {
 				return
