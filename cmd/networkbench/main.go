@@ -26,7 +26,6 @@ import (
 	"github.com/railyard/railyard/drivers"
 	_ "github.com/railyard/railyard/drivers/all"
 	"github.com/railyard/railyard/drivers/simfleet"
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/carve"
 	"github.com/railyard/railyard/internal/carver"
 	"github.com/railyard/railyard/internal/fabric"
@@ -34,6 +33,7 @@ import (
 	"github.com/railyard/railyard/internal/inventory"
 	"github.com/railyard/railyard/internal/model"
 	"github.com/railyard/railyard/internal/reconcile"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 // Row is one run.
@@ -189,4 +189,6 @@ func round(ctx context.Context, net *reconcile.Network, who reconcile.Actor) err
 	return errors.Join(errs...)
 }
 
-func benchIntent() fabric.Intent { return fabric.Intent{Tenant: "bench", Compute: true, Storage: true, State: fabric.Active} }
+func benchIntent() fabric.Intent {
+	return fabric.Intent{Tenant: "bench", Compute: true, Storage: true, State: fabric.Active}
+}

@@ -7,10 +7,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/fabric"
 	"github.com/railyard/railyard/internal/fabric/fabrictest"
 	"github.com/railyard/railyard/internal/model"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 func load(t *testing.T, name string) *model.Fleet {
@@ -311,9 +311,9 @@ func TestCheckMessages(t *testing.T) {
 		return nil
 	}
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(ds []fabric.DeviceConfig)
-		want  string
+		want   string
 	}{
 		{"leaky import", func(ds []fabric.DeviceConfig) {
 			d := leafOf(ds, "acme")

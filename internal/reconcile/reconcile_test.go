@@ -10,13 +10,13 @@ import (
 	_ "github.com/railyard/railyard/drivers/all"
 	"github.com/railyard/railyard/drivers/eos/eosfake"
 	"github.com/railyard/railyard/drivers/simfleet"
-	samples "github.com/railyard/railyard/inventory-samples"
 	"github.com/railyard/railyard/internal/carve"
 	"github.com/railyard/railyard/internal/carver"
 	"github.com/railyard/railyard/internal/fabric"
 	"github.com/railyard/railyard/internal/inventory"
 	"github.com/railyard/railyard/internal/model"
 	"github.com/railyard/railyard/internal/reconcile"
+	samples "github.com/railyard/railyard/inventory-samples"
 )
 
 type env struct {
