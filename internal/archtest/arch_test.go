@@ -97,6 +97,20 @@ var rules = []rule{
 	{"internal/fleetfile", pure},
 	{"internal/carve", pure},
 	{"internal/carvebench", pure},
+	{"internal/fabric", pure},
+	{"drivers", map[string]string{
+		module + "/ent":                "drivers program devices; they never open the database",
+		module + "/internal/inventory": "drivers take a desired configuration, not the store",
+		module + "/internal/api":       "drivers are called by the reconciler, not the other way round",
+		module + "/internal/reconcile": "drivers are called by the reconciler, not the other way round",
+		"google.golang.org/grpc":       "drivers know nothing of the API",
+		"github.com/mattn/go-sqlite3":  "drivers never open the database",
+	}},
+	{"internal/reconcile", map[string]string{
+		"google.golang.org/grpc":   "the reconciler is called by the API and the server loop; it does not serve",
+		module + "/internal/api":   "the API calls the reconciler, not the other way round",
+		module + "/proto/railyard": "the reconciler speaks fabric types, not wire types",
+	}},
 	{"internal/carver", map[string]string{
 		"google.golang.org/grpc":   "the carving service is called by the API; it does not serve",
 		module + "/internal/api":   "the API calls the carving service, not the other way round",
