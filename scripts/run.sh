@@ -2,7 +2,7 @@
 # make run: serve the lab-1su sample fleet on SQLite and show CLI commands to try.
 set -euo pipefail
 BIN=${1:-bin/railyard} LISTEN=${2:-127.0.0.1:7443} DB=${3:-railyard.db}
-"$BIN" serve --listen "$LISTEN" --db "$DB" --sample lab-1su &
+"$BIN" serve --listen "$LISTEN" --db "$DB" --sample lab-1su --network-simulate &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' INT TERM EXIT
 export RAILYARD_SERVER=$LISTEN
@@ -14,7 +14,8 @@ done
 cat <<MSG
 
 Railyard is serving the lab-1su sample (one DGX H100 scalable unit, 256 GPUs) from $DB
-on $LISTEN. In another terminal, try:
+on $LISTEN, with its switches and UFM simulated in process (the vendors' stateful fakes).
+In another terminal, try:
 
   export RAILYARD_SERVER=$LISTEN
   $BIN get nodes
@@ -30,6 +31,11 @@ on $LISTEN. In another terminal, try:
   $BIN carve globex --gpus 256 --within leaf        # refused, and told why in numbers
   $BIN carve list
   $BIN carve capacity
+  $BIN network plan acme                          # per-device changes before anything is pushed
+  $BIN network set acme                           # IB partition + storage VRF/VNI, pushed to the (simulated) switches and UFM
+  $BIN network get acme
+  $BIN network devices
+  $BIN network release acme --wait 30s
   $BIN watch
 
 Press Ctrl-C to stop.

@@ -87,6 +87,7 @@ re-importing it into the same database changes nothing.`,
 	cmd.Flags().StringVar(&n.Credential, "network-credential", "", "credential reference (env:NAME or file:PATH) for logging in to network devices")
 	cmd.Flags().StringVar(&n.Endpoints, "network-endpoints", "", "file of \"device address [credential-ref]\" lines, for devices not reached at their management address (UFM, OpenSM)")
 	cmd.Flags().IntVar(&n.Parallel, "network-parallel", 16, "devices synced at once per fabric")
+	cmd.Flags().BoolVar(&n.Simulate, "network-simulate", false, "program simulated in-process devices instead of the real ones (demos and trials)")
 	return cmd
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/railyard/railyard/drivers"
 	"github.com/railyard/railyard/internal/fabric"
@@ -142,7 +144,12 @@ func (s *Network) ReleaseTenantNetwork(ctx context.Context, r *pb.ReleaseTenantN
 	if _, err := s.net.Compile(ctx, reconcile.Actor{Actor: c.Actor, Source: "api"}); err != nil {
 		return nil, toStatus(err)
 	}
-	return s.describe(ctx, r.GetTenant())
+	n, err := s.describe(ctx, r.GetTenant())
+	if status.Code(err) == codes.NotFound {
+		// The reconciler finished the release already.
+		return &pb.TenantNetwork{Tenant: r.GetTenant(), State: "released", Ready: true}, nil
+	}
+	return n, err
 }
 
 // PlanTenantNetwork shows what an intent would change, per device.
@@ -168,6 +175,9 @@ func (s *Network) PlanTenantNetwork(ctx context.Context, r *pb.PlanTenantNetwork
 		return nil, toStatus(notFound("tenant %q has no network; pass an intent to plan one", r.GetTenant()))
 	}
 	out := &pb.NetworkPlan{Network: networkPB(intent, plan, st), Findings: netFindingsPB(plan.Findings, intent.Tenant)}
+	if !slices.ContainsFunc(st.Intents, func(x fabric.Intent) bool { return x.Tenant == intent.Tenant }) {
+		out.Network.State, out.Network.Ready, out.Network.PendingDevices = "planned", false, nil
+	}
 	stored := map[string]inventory.DeviceState{}
 	for _, d := range st.Devices {
 		stored[d.Desired.Device] = d

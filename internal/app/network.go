@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/railyard/railyard/drivers"
+	_ "github.com/railyard/railyard/drivers/all"
+	"github.com/railyard/railyard/drivers/simfleet"
 	"github.com/railyard/railyard/drivers/sshcli"
 	"github.com/railyard/railyard/internal/discovery"
 	"github.com/railyard/railyard/internal/fabric"
@@ -36,6 +38,9 @@ type NetworkConfig struct {
 	Endpoints  string
 	// Parallel bounds concurrent device syncs per fabric.
 	Parallel int
+	// Simulate puts an in-process fake device (package simfleet) behind
+	// every managed device: for demos and trials, never for a real fabric.
+	Simulate bool
 	// Transport reaches devices; the zero value uses SSH (scrapligo) for
 	// command-line devices and net/http for REST ones.
 	Transport drivers.Transport
@@ -116,6 +121,10 @@ func newNetwork(store *inventory.Store, cfg NetworkConfig) (*reconcile.Network, 
 		return nil, err
 	}
 	tr := cfg.Transport
+	if cfg.Simulate {
+		sim := simfleet.New(simfleet.Default())
+		tg, tr = sim.Target, sim.Transport()
+	}
 	if tr.HTTP == nil {
 		tr.HTTP = &http.Client{Timeout: 30 * time.Second}
 	}

@@ -299,6 +299,10 @@ func newNetworkReleaseCommand(o *options) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if n.GetState() == "released" {
+					fmt.Fprintf(p.w, "tenant %s: network released; every port is isolated\n", args[0])
+					return nil
+				}
 				if wait <= 0 {
 					return printNetwork(p, n)
 				}
