@@ -30,7 +30,12 @@ type env struct {
 
 var who = reconcile.Actor{Actor: "test", Source: "test"}
 
-func setup(t *testing.T) *env {
+func setup(t *testing.T) *env { return setupWith(t, "", "") }
+
+// setupWith loads lab-1su with its storage leaves programmed by the
+// storage driver and its InfiniBand fabric by the compute driver (empty:
+// as the sample says, eos and ufm).
+func setupWith(t *testing.T, storage, compute string) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := inventory.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
@@ -41,6 +46,14 @@ func setup(t *testing.T) *env {
 	fleet, err := samples.Load("lab-1su")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i, sw := range fleet.Switches {
+		switch {
+		case storage != "" && strings.HasSuffix(sw.Fabric, "-storage"):
+			fleet.Switches[i].Driver = storage
+		case compute != "" && strings.HasSuffix(sw.Fabric, "-compute"):
+			fleet.Switches[i].Driver = compute
+		}
 	}
 	if _, err := store.Import(ctx, fleet, inventory.ImportOptions{Actor: "test"}); err != nil {
 		t.Fatal(err)
@@ -249,5 +262,47 @@ func TestReleaseWaitsForEveryDevice(t *testing.T) {
 				t.Errorf("%s %s still carries acme", d.Desired.Device, p.Name)
 			}
 		}
+	}
+}
+
+// Every driver with a fake carries two tenants up, stays put on a drift
+// check, and takes one off again, through the reconciler.
+func TestEveryDriverThroughTheReconciler(t *testing.T) {
+	for _, c := range [][2]string{{"eos", "ufm"}, {"nxos", "opensm"}, {"junos", "ufm"}, {"cumulus", "opensm"}, {"sonic", "ufm"}} {
+		t.Run(c[0]+"+"+c[1], func(t *testing.T) {
+			e := setupWith(t, c[0], c[1])
+			if f := failed(e.round(false)); len(f) > 0 {
+				t.Fatalf("fabric into service: %v", f)
+			}
+			e.tenant("acme", 64)
+			e.tenant("globex", 32)
+			if f := failed(e.round(false)); len(f) > 0 {
+				t.Fatalf("tenant up: %v", f)
+			}
+			for _, r := range e.round(true) {
+				if r.Err != nil || r.Changed() {
+					t.Errorf("drift check changed %s: %v\n%s", r.Device, r.Err, r.Drift)
+				}
+			}
+			if _, err := e.store.ReleaseTenantNetwork(e.ctx, "acme", inventory.WriteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if f := failed(e.round(false)); len(f) > 0 {
+				t.Fatalf("release: %v", f)
+			}
+			st := e.state()
+			if len(st.Intents) != 1 {
+				t.Fatalf("acme not released: %+v", st.Intents)
+			}
+			for _, d := range st.Devices {
+				dev, ok := e.sim.Lookup(d.Desired.Device)
+				if !ok {
+					continue
+				}
+				if strings.Contains(dev.Running(), "ry-t0001") {
+					t.Errorf("%s still holds acme's objects after the release:\n%s", d.Desired.Device, dev.Running())
+				}
+			}
+		})
 	}
 }
