@@ -94,7 +94,11 @@ func (f *Fleet) Target(_ context.Context, cfg fabric.DeviceConfig) (drivers.Targ
 	if _, err := f.Device(cfg); err != nil {
 		return drivers.Target{}, err
 	}
-	return drivers.Target{Device: cfg.Device, Address: "http://" + cfg.Device + simDomain, Username: simUser, Password: simPassword}, nil
+	addr := "http://" + cfg.Device + simDomain
+	if cfg.Driver == "opensm" {
+		addr = "" // the driver's default partitions.conf path
+	}
+	return drivers.Target{Device: cfg.Device, Address: addr, Username: simUser, Password: simPassword}, nil
 }
 
 // Transport reaches every device of the fleet: command sessions by
