@@ -159,10 +159,10 @@ func parseSchema(text string, legacy bool) *snode {
 
 var (
 	hostnameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-	rdRe     = regexp.MustCompile(`^(\d+\.\d+\.\d+\.\d+|\d+):\d+$`)
-	rtRe     = regexp.MustCompile(`^(\d+\.\d+\.\d+\.\d+|\d+|\*):\d+$`)
-	ifnameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,14}$`)
-	rangeRe  = regexp.MustCompile(`^#(\d+)-(\d+)$`)
+	rdRe       = regexp.MustCompile(`^(\d+\.\d+\.\d+\.\d+|\d+):\d+$`)
+	rtRe       = regexp.MustCompile(`^(\d+\.\d+\.\d+\.\d+|\d+|\*):\d+$`)
+	ifnameRe   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,14}$`)
+	rangeRe    = regexp.MustCompile(`^#(\d+)-(\d+)$`)
 )
 
 // validate returns NVUE's complaint about a value, or "".
