@@ -91,6 +91,20 @@ func (s *Network) describe(ctx context.Context, tenant string) (*pb.TenantNetwor
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	return describeIn(tenant, plan, st)
+}
+
+// describeCompiled describes a tenant's network from a plan just
+// compiled and stored, without compiling again.
+func (s *Network) describeCompiled(ctx context.Context, tenant string, plan *fabric.Plan) (*pb.TenantNetwork, error) {
+	st, err := s.store.NetworkState(ctx)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return describeIn(tenant, plan, st)
+}
+
+func describeIn(tenant string, plan *fabric.Plan, st *inventory.NetworkState) (*pb.TenantNetwork, error) {
 	for _, in := range st.Intents {
 		if in.Tenant == tenant {
 			return networkPB(in, plan, st), nil
@@ -111,10 +125,11 @@ func (s *Network) SetTenantNetwork(ctx context.Context, r *pb.SetTenantNetworkRe
 	if _, _, err := s.store.SetTenantNetwork(ctx, in, inventory.WriteOptions{Actor: c.Actor, Source: "api"}); err != nil {
 		return nil, toStatus(err)
 	}
-	if _, err := s.net.Compile(ctx, reconcile.Actor{Actor: c.Actor, Source: "api"}); err != nil {
+	res, err := s.net.Compile(ctx, reconcile.Actor{Actor: c.Actor, Source: "api"})
+	if err != nil {
 		return nil, toStatus(err)
 	}
-	return s.describe(ctx, in.Tenant)
+	return s.describeCompiled(ctx, in.Tenant, res.Plan)
 }
 
 // GetTenantNetwork describes one tenant's network.
@@ -141,10 +156,11 @@ func (s *Network) ReleaseTenantNetwork(ctx context.Context, r *pb.ReleaseTenantN
 	if _, err := s.store.ReleaseTenantNetwork(ctx, r.GetTenant(), inventory.WriteOptions{Actor: c.Actor, Source: "api"}); err != nil {
 		return nil, toStatus(err)
 	}
-	if _, err := s.net.Compile(ctx, reconcile.Actor{Actor: c.Actor, Source: "api"}); err != nil {
+	res, err := s.net.Compile(ctx, reconcile.Actor{Actor: c.Actor, Source: "api"})
+	if err != nil {
 		return nil, toStatus(err)
 	}
-	n, err := s.describe(ctx, r.GetTenant())
+	n, err := s.describeCompiled(ctx, r.GetTenant(), res.Plan)
 	if status.Code(err) == codes.NotFound {
 		// The reconciler finished the release already.
 		return &pb.TenantNetwork{Tenant: r.GetTenant(), State: "released", Ready: true}, nil

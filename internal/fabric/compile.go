@@ -347,7 +347,8 @@ func (c *compiler) tenant(in Intent, p *pool, devices map[string]*DeviceConfig) 
 	// The tenant's attachments per fabric, from the nodes it holds alone.
 	mine := map[string][]attachment{}
 	var fabrics []string
-	for fbName, as := range c.byFabric {
+	for _, fbName := range slices.Sorted(maps.Keys(c.byFabric)) {
+		as := c.byFabric[fbName]
 		fb := c.fabrics[fbName]
 		if fb.Role == model.RoleCompute && !in.Compute || fb.Role == model.RoleStorage && !in.Storage {
 			continue
@@ -373,7 +374,6 @@ func (c *compiler) tenant(in Intent, p *pool, devices map[string]*DeviceConfig) 
 			mine[fbName] = append(mine[fbName], a)
 		}
 	}
-	sort.Strings(fabrics)
 	for _, fbName := range fabrics {
 		fb := c.fabrics[fbName]
 		as := mine[fbName]
