@@ -10,6 +10,7 @@ require (
 	github.com/gosnmp/gosnmp v1.43.2
 	github.com/jackc/pgx/v5 v5.7.6
 	github.com/mattn/go-sqlite3 v1.14.33
+	github.com/robfig/cron/v3 v3.0.1
 	github.com/scrapli/scrapligo v1.4.1
 	github.com/spf13/cobra v1.10.2
 	github.com/stmcginnis/gofish v0.20.0

@@ -14,6 +14,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/block"
+	"github.com/railyard/railyard/ent/campaign"
+	"github.com/railyard/railyard/ent/campaignnode"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/deviceconfig"
 	"github.com/railyard/railyard/ent/fabric"
@@ -96,6 +98,8 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			allocation.Table:        allocation.ValidColumn,
 			block.Table:             block.ValidColumn,
+			campaign.Table:          campaign.ValidColumn,
+			campaignnode.Table:      campaignnode.ValidColumn,
 			change.Table:            change.ValidColumn,
 			deviceconfig.Table:      deviceconfig.ValidColumn,
 			fabric.Table:            fabric.ValidColumn,

@@ -7,6 +7,8 @@ import (
 
 	"github.com/railyard/railyard/ent/allocation"
 	"github.com/railyard/railyard/ent/block"
+	"github.com/railyard/railyard/ent/campaign"
+	"github.com/railyard/railyard/ent/campaignnode"
 	"github.com/railyard/railyard/ent/change"
 	"github.com/railyard/railyard/ent/deviceconfig"
 	"github.com/railyard/railyard/ent/fabric"
@@ -78,6 +80,30 @@ func init() {
 	blockDescGeneration := blockFields[10].Descriptor()
 	// block.DefaultGeneration holds the default value on creation for the generation field.
 	block.DefaultGeneration = blockDescGeneration.Default.(int64)
+	campaignFields := schema.Campaign{}.Fields()
+	_ = campaignFields
+	// campaignDescName is the schema descriptor for name field.
+	campaignDescName := campaignFields[0].Descriptor()
+	// campaign.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	campaign.NameValidator = campaignDescName.Validators[0].(func(string) error)
+	// campaignDescReason is the schema descriptor for reason field.
+	campaignDescReason := campaignFields[3].Descriptor()
+	// campaign.DefaultReason holds the default value on creation for the reason field.
+	campaign.DefaultReason = campaignDescReason.Default.(string)
+	// campaignDescRun is the schema descriptor for run field.
+	campaignDescRun := campaignFields[4].Descriptor()
+	// campaign.DefaultRun holds the default value on creation for the run field.
+	campaign.DefaultRun = campaignDescRun.Default.(int)
+	// campaignDescGeneration is the schema descriptor for generation field.
+	campaignDescGeneration := campaignFields[5].Descriptor()
+	// campaign.DefaultGeneration holds the default value on creation for the generation field.
+	campaign.DefaultGeneration = campaignDescGeneration.Default.(int64)
+	campaignnodeFields := schema.CampaignNode{}.Fields()
+	_ = campaignnodeFields
+	// campaignnodeDescLeaseOwner is the schema descriptor for lease_owner field.
+	campaignnodeDescLeaseOwner := campaignnodeFields[4].Descriptor()
+	// campaignnode.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
+	campaignnode.DefaultLeaseOwner = campaignnodeDescLeaseOwner.Default.(string)
 	changeFields := schema.Change{}.Fields()
 	_ = changeFields
 	// changeDescAt is the schema descriptor for at field.

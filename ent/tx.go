@@ -16,6 +16,10 @@ type Tx struct {
 	Allocation *AllocationClient
 	// Block is the client for interacting with the Block builders.
 	Block *BlockClient
+	// Campaign is the client for interacting with the Campaign builders.
+	Campaign *CampaignClient
+	// CampaignNode is the client for interacting with the CampaignNode builders.
+	CampaignNode *CampaignNodeClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// DeviceConfig is the client for interacting with the DeviceConfig builders.
@@ -189,6 +193,8 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Allocation = NewAllocationClient(tx.config)
 	tx.Block = NewBlockClient(tx.config)
+	tx.Campaign = NewCampaignClient(tx.config)
+	tx.CampaignNode = NewCampaignNodeClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.DeviceConfig = NewDeviceConfigClient(tx.config)
 	tx.Fabric = NewFabricClient(tx.config)

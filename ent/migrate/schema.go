@@ -93,6 +93,61 @@ var (
 			},
 		},
 	}
+	// CampaignsColumns holds the columns for the "campaigns" table.
+	CampaignsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true},
+		{Name: "spec", Type: field.TypeString, Size: 2147483647},
+		{Name: "state", Type: field.TypeString},
+		{Name: "reason", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "run", Type: field.TypeInt, Default: 0},
+		{Name: "generation", Type: field.TypeInt64, Default: 1},
+		{Name: "next_run", Type: field.TypeTime, Nullable: true},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// CampaignsTable holds the schema information for the "campaigns" table.
+	CampaignsTable = &schema.Table{
+		Name:       "campaigns",
+		Columns:    CampaignsColumns,
+		PrimaryKey: []*schema.Column{CampaignsColumns[0]},
+	}
+	// CampaignNodesColumns holds the columns for the "campaign_nodes" table.
+	CampaignNodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "campaign", Type: field.TypeString},
+		{Name: "node", Type: field.TypeString},
+		{Name: "phase", Type: field.TypeString},
+		{Name: "status", Type: field.TypeString, Size: 2147483647},
+		{Name: "lease_owner", Type: field.TypeString, Default: ""},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// CampaignNodesTable holds the schema information for the "campaign_nodes" table.
+	CampaignNodesTable = &schema.Table{
+		Name:       "campaign_nodes",
+		Columns:    CampaignNodesColumns,
+		PrimaryKey: []*schema.Column{CampaignNodesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "campaignnode_campaign_node",
+				Unique:  true,
+				Columns: []*schema.Column{CampaignNodesColumns[1], CampaignNodesColumns[2]},
+			},
+			{
+				Name:    "campaignnode_phase",
+				Unique:  false,
+				Columns: []*schema.Column{CampaignNodesColumns[3]},
+			},
+			{
+				Name:    "campaignnode_node",
+				Unique:  false,
+				Columns: []*schema.Column{CampaignNodesColumns[2]},
+			},
+		},
+	}
 	// ChangesColumns holds the columns for the "changes" table.
 	ChangesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -692,6 +747,8 @@ var (
 	Tables = []*schema.Table{
 		AllocationsTable,
 		BlocksTable,
+		CampaignsTable,
+		CampaignNodesTable,
 		ChangesTable,
 		DeviceConfigsTable,
 		FabricsTable,

@@ -12,6 +12,12 @@ type Allocation func(*sql.Selector)
 // Block is the predicate function for block builders.
 type Block func(*sql.Selector)
 
+// Campaign is the predicate function for campaign builders.
+type Campaign func(*sql.Selector)
+
+// CampaignNode is the predicate function for campaignnode builders.
+type CampaignNode func(*sql.Selector)
+
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 

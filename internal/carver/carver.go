@@ -110,7 +110,7 @@ func (s *Service) replay(ctx context.Context) bool {
 				return false
 			}
 			next.SetQuota(q)
-		case model.KindTenant, model.KindTenantNetwork, model.KindDeviceConfig:
+		case model.KindTenant, model.KindTenantNetwork, model.KindDeviceConfig, model.KindCampaign, model.KindCampaignNode:
 		default:
 			return false
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -35,6 +36,32 @@ type PowerController interface {
 // ("pxe", "disk", "bios", "cdrom").
 type BootController interface {
 	SetBootDevice(ctx context.Context, t Target, c Credentials, device string, persistent bool) error
+}
+
+// FirmwareUpdater is an optional capability: install a firmware image
+// through the BMC and follow the BMC's task.
+//
+// Installing and following are separate calls so that a process that stored
+// the task id can resume following it after a restart.
+type FirmwareUpdater interface {
+	// FirmwareInstall uploads image, size bytes long, for component (as
+	// the BMC names it, "BIOS", "BMC" and so on, matched without regard to
+	// case; empty to let the BMC tell from the image what it is for) and
+	// returns the id of the BMC's task that installs it.
+	FirmwareInstall(ctx context.Context, t Target, c Credentials, component string, image io.Reader, size int64) (taskID string, err error)
+	// FirmwareTask reports on a task FirmwareInstall started.
+	FirmwareTask(ctx context.Context, t Target, c Credentials, taskID string) (FirmwareTaskStatus, error)
+}
+
+// FirmwareTaskStatus is where a firmware task stands.
+type FirmwareTaskStatus struct {
+	// State is "running", "done" or "failed".
+	State string
+	// Percent is how far the task has come, 0 to 100, as the BMC says
+	// (0 when it does not; 100 once done).
+	Percent int
+	// Message is the BMC's text about the task, if any.
+	Message string
 }
 
 var (

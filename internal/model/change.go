@@ -35,6 +35,10 @@ const (
 	// device's desired tenant configuration.
 	KindTenantNetwork = "tenant_network"
 	KindDeviceConfig  = "device_config"
+	// KindCampaign is a maintenance campaign; KindCampaignNode one node's
+	// record in one (keyed campaign/node, with the node as subject).
+	KindCampaign     = "campaign"
+	KindCampaignNode = "campaign_node"
 )
 
 // Change is one entry of the inventory's history: a record created,

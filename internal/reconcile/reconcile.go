@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -420,4 +421,33 @@ func (n *Network) Observe(ctx context.Context, devices []fabric.DeviceConfig) (m
 	}
 	wg.Wait()
 	return out, nil
+}
+
+// Settled reports whether every device has applied the configuration the
+// current inventory compiles to. Right after a block changes (a spare
+// swapped in by maintenance) it is false until the loop has compiled and
+// synced the change; the string names what is still behind.
+func (n *Network) Settled(ctx context.Context) (bool, string, error) {
+	plan, st, err := n.Preview(ctx, nil)
+	if err != nil {
+		return false, "", err
+	}
+	stored := make(map[string]inventory.DeviceState, len(st.Devices))
+	for _, d := range st.Devices {
+		stored[d.Desired.Device] = d
+	}
+	var behind []string
+	for _, d := range plan.Devices {
+		s, ok := stored[d.Device]
+		if !ok || s.Hash != d.Hash() || !s.InSync() {
+			behind = append(behind, d.Device)
+		}
+	}
+	if len(behind) == 0 {
+		return true, "", nil
+	}
+	if len(behind) > 5 {
+		return false, fmt.Sprintf("%d devices behind (%s, ...)", len(behind), strings.Join(behind[:5], ", ")), nil
+	}
+	return false, "devices behind: " + strings.Join(behind, ", "), nil
 }

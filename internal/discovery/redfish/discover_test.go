@@ -321,6 +321,9 @@ func TestRegistered(t *testing.T) {
 		if _, ok := src.(discovery.BootController); !ok {
 			t.Errorf("%s: not a BootController", scheme)
 		}
+		if _, ok := src.(discovery.FirmwareUpdater); !ok {
+			t.Errorf("%s: not a FirmwareUpdater", scheme)
+		}
 	}
 }
 

@@ -52,4 +52,23 @@
 //
 // The source is also a discovery.PowerController and a
 // discovery.BootController, through bmclib's Redfish provider (see power.go).
+//
+// And it is a discovery.FirmwareUpdater, through gofish, since bmclib v2.3.5
+// has no firmware update for a plain Redfish BMC (see firmware.go).
+// FirmwareInstall finds the UpdateService from the service root and posts
+// the image to its MultipartHttpPushUri (UpdateParameters naming the
+// FirmwareInventory member the component names as Targets, then the image as
+// UpdateFile, streamed with an exact Content-Length), or, on services
+// without one, to HttpPushUri after naming the target in
+// HttpPushUriTargets. It returns the id of the Task the BMC answers with
+// (202 Accepted: the Task in the body, or the task monitor in Location).
+// FirmwareTask reads /redfish/v1/TaskService/Tasks/<id>, so a stored id is
+// all a restarted process needs, and maps its TaskState to "running",
+// "done" (Completed) or "failed" (Exception, Killed, Cancelled, or Completed
+// with TaskStatus Critical), with PercentComplete and the text of its
+// Critical and Warning messages. A refused upload is an error of the kind its
+// HTTP status deserves, as above, with the BMC's message; an image whose
+// length is not the size given, a component the FirmwareInventory lacks or
+// that is not Updateable, an image over MaxImageSizeBytes and a disabled
+// UpdateService are discovery.Failed before anything is installed.
 package redfish

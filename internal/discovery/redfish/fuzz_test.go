@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stmcginnis/gofish/common"
 
@@ -138,4 +140,59 @@ func checkFacts(nodes []model.NodeFacts) error {
 		}
 	}
 	return nil
+}
+
+// FuzzTaskIDFromResponse feeds the parser of an upload's answer arbitrary
+// Location headers and bodies: it must not panic, and an id it returns must
+// be one path segment that leads back to itself.
+func FuzzTaskIDFromResponse(f *testing.F) {
+	for _, seed := range []struct{ location, body string }{
+		{"/redfish/v1/TaskService/Tasks/7", ``},
+		{"/redfish/v1/TaskService/TaskMonitors/7", `{"@odata.id": "/redfish/v1/TaskService/Tasks/7"}`},
+		{"https://bmc/redfish/v1/TaskService/Tasks/3/Monitor", `{}`},
+		{"", `{"Accepted": {"@Message.ExtendedInfo": [{"MessageArgs": ["/redfish/v1/TaskService/Tasks/1", 2]}]}}`},
+		{"/redfish/v1/TaskService/Tasks/%2F..", `{"error": {"@Message.ExtendedInfo": [{"MessageArgs": null}]}}`},
+		{"::", `[]`},
+	} {
+		f.Add(seed.location, []byte(seed.body))
+	}
+	f.Fuzz(func(t *testing.T, location string, body []byte) {
+		id, err := taskIDFromResponse(location, body)
+		if err != nil {
+			return
+		}
+		if !validTaskID(id) {
+			t.Fatalf("%q, %q: invalid id %q", location, body, id)
+		}
+		if back, ok := taskIDFromURI(tasksPath+url.PathEscape(id), false); !ok || back != id {
+			t.Fatalf("%q, %q: id %q does not lead back to itself (%q, %v)", location, body, id, back, ok)
+		}
+	})
+}
+
+// FuzzParseTask feeds the Task parser arbitrary bodies: it must not panic,
+// and a status it returns must hold together.
+func FuzzParseTask(f *testing.F) {
+	for _, seed := range []string{
+		`{"TaskState": "Running", "PercentComplete": 42}`,
+		`{"TaskState": "Completed", "TaskStatus": "Critical", "Messages": [{"Message": "x", "Severity": "Critical"}]}`,
+		`{"TaskState": "Exception", "PercentComplete": -1e308, "Messages": [{"Message": "\u00e9\u00e9", "MessageSeverity": "Warning"}, {}]}`,
+		`{"TaskState": null}`, `{"Messages": 5}`, `[]`, ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		st, err := parseTask(body)
+		if err != nil {
+			return
+		}
+		switch {
+		case st.State != "running" && st.State != "done" && st.State != "failed",
+			st.Percent < 0 || st.Percent > 100,
+			st.State == "done" && st.Percent != 100,
+			len(st.Message) > maxTaskMessage+len("…"),
+			!utf8.ValidString(st.Message):
+			t.Fatalf("%q: %+v", body, st)
+		}
+	})
 }

@@ -253,6 +253,25 @@ func (b *BMC) BootDevice() string {
 	return strings.TrimSpace(string(v))
 }
 
+// PowerEvents lists the power changes the BMC made, oldest first: "on"
+// or "off" per change, so a test can tell a power cycle (off, on) from
+// nothing.
+func (b *BMC) PowerEvents() []string {
+	v, err := os.ReadFile(filepath.Join(b.dir, "events"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Fields(strings.ReplaceAll(string(v), "power", "")) {
+		if l == "1" {
+			out = append(out, "on")
+		} else {
+			out = append(out, "off")
+		}
+	}
+	return out
+}
+
 // Log is what ipmi_sim wrote to its standard output and error.
 func (b *BMC) Log() string {
 	v, _ := os.ReadFile(filepath.Join(b.dir, "ipmi_sim.log"))
@@ -458,8 +477,8 @@ set)
 		v=$2
 		shift 2
 		case "$p" in
-		power) put power "$v" ;;
-		shutdown) [ "$v" = 1 ] && put power 0 ;;
+		power) put power "$v"; echo "power $v" >> "$d/events" ;;
+		shutdown) [ "$v" = 1 ] && put power 0 && echo "power 0" >> "$d/events" ;;
 		reset) ;;
 		boot) put boot "$v" ;;
 		identify) ;;

@@ -119,6 +119,18 @@ type Server struct {
 	sessions map[string]session // token → session
 	nextID   int
 	resets   []ResetEvent
+
+	// Firmware update (update.go).
+	updatePath   string // the UpdateService
+	tasksPath    string // the TaskService's Tasks collection
+	tasks        []*fwTask
+	nextTask     int
+	taskDuration time.Duration
+	holdTasks    bool
+	taskFailure  string
+	rejectCode   int
+	rejectMsg    string
+	noMultipart  bool
 }
 
 type session struct {
@@ -155,6 +167,7 @@ func New(dir string, opts ...Option) *Server {
 	if err := s.load(dir); err != nil {
 		panic("redfishtest: " + err.Error())
 	}
+	s.addUpdateService()
 	s.ts = httptest.NewUnstartedServer(s)
 	// Clients that give up mid-handshake (timeouts, Close) are expected
 	// here; do not log them.
@@ -346,7 +359,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := clean(r.URL.Path)
-	if !strings.HasPrefix(r.URL.Path, "/redfish") {
+	s.mu.Lock()
+	s.advance(time.Now())
+	via := s.uploadVia(r.URL.Path)
+	s.mu.Unlock()
+	if via != "" && !strings.HasPrefix(r.URL.Path, "/redfish") {
+		p = strings.TrimRight(r.URL.Path, "/")
+	} else if !strings.HasPrefix(r.URL.Path, "/redfish") {
 		writeError(w, http.StatusNotFound, "Base.1.8.ResourceMissingAtURI", "no resource at "+r.URL.Path)
 		return
 	}
@@ -370,6 +389,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch {
+	case via != "" && r.Method == http.MethodPost:
+		s.upload(w, r, via)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		s.get(w, p, sessionsPath)
 	case r.Method == http.MethodPost && p == sessionsPath:
@@ -486,6 +507,9 @@ func (s *Server) get(w http.ResponseWriter, p, sessionsPath string) {
 	}
 	if sess, ok := s.sessionAt(p); ok {
 		writeJSON(w, http.StatusOK, sessionDoc(sess))
+		return
+	}
+	if s.monitor(w, p) {
 		return
 	}
 	b := s.body(p)
