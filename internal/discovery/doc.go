@@ -10,7 +10,8 @@
 // packages (discovery/redfish, discovery/ipmi, discovery/snmp,
 // discovery/switchcli); a program links the sources it wants with blank
 // imports. A source implements the narrow Source interface; power and boot
-// control are optional capabilities (PowerController, BootController).
+// control and firmware updates are optional capabilities (PowerController,
+// BootController, FirmwareUpdater), which the maintenance executor uses.
 //
 // Credentials never travel in URLs or flags. A target names a credential
 // reference (env:NAME or file:PATH) that is resolved at the moment of use;
