@@ -7,7 +7,7 @@ GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 PROTOC_GEN_GO_VERSION      := v1.36.11
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.0
 
-.PHONY: build run test test-short fuzz bench bench-carve bench-discovery bench-network proto generate check-generated tools samples
+.PHONY: build run test test-short fuzz bench bench-carve bench-discovery bench-network bench-maint proto generate check-generated tools samples
 
 build:
 	$(GO) build -o $(BIN) ./cmd/railyard
@@ -65,3 +65,12 @@ bench-discovery:
 # NETWORKBENCH_FLAGS=-check fails at 5 s or more.
 bench-network:
 	$(GO) run ./cmd/networkbench -out bench-results/network.json $(NETWORKBENCH_FLAGS)
+
+# bench-maint simulates rolling-maintenance campaigns on the superpod-4su
+# sample and a generated 64-SU fleet at fleet budgets of 1%, 5% and 10%,
+# empty and 70% allocated with 5% spares, checks every admission round
+# against the budgets and writes bench-results/maintenance.json;
+# MAINTBENCH_FLAGS=-check fails when an empty fleet's duration exceeds
+# 1.10x the lower bound or a budget is broken.
+bench-maint:
+	$(GO) run ./cmd/maintbench -out bench-results/maintenance.json $(MAINTBENCH_FLAGS)

@@ -34,6 +34,12 @@ func (s *State) Swap(name, node string) (*Plan, error) {
 	if q.seg > 1 {
 		limit = min(limit, q.segLevel)
 	}
+	if len(b.Members) == 1 {
+		// One node sits inside one domain of every level wherever it is:
+		// a one-node block's spare may come from anywhere in the site
+		// (the search still walks outwards from the node).
+		limit = LevelSite
+	}
 	// A swap moves one node, so single free nodes count even where whole
 	// segments do not fit.
 	q.seg, q.segLevel = 0, 0

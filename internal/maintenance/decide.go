@@ -156,6 +156,8 @@ type view struct {
 	// tenantOut counts each tenant's block nodes offline; tenantSize its
 	// block nodes.
 	tenantOut, tenantSize map[string]int
+	// received marks spares that took over a block in this round.
+	received map[string]bool
 }
 
 func domainKey(c *model.NodeCapacity, level string) string {
@@ -180,7 +182,7 @@ func newView(in *Input) *view {
 		in: in, nodes: make(map[string]*model.NodeCapacity, len(in.Fleet.Nodes)),
 		members: map[string][]*model.Block{}, offline: map[string]bool{},
 		dom: map[string]map[string]int{}, size: map[string]map[string]int{},
-		tenantOut: map[string]int{}, tenantSize: map[string]int{},
+		tenantOut: map[string]int{}, tenantSize: map[string]int{}, received: map[string]bool{},
 	}
 	for i := range in.Fleet.Nodes {
 		c := &in.Fleet.Nodes[i]
@@ -244,6 +246,46 @@ func (v *view) take(n string) {
 	}
 	for _, t := range tenantsOf(v.members[n]) {
 		v.tenantOut[t]++
+	}
+}
+
+// chains returns, for each pending allocated node, the length of its
+// leaf domain's swap chain: the allocated nodes still pending there per
+// node free to stand in.
+func (v *view) chains(pending []*NodeStatus) map[string]float64 {
+	left, free := map[string]int{}, map[string]int{}
+	for _, p := range pending {
+		if c := v.nodes[p.Node]; c != nil && len(v.members[p.Node]) > 0 {
+			left[domainKey(c, DomainLeaf)]++
+		}
+	}
+	for i := range v.in.Fleet.Nodes {
+		c := &v.in.Fleet.Nodes[i]
+		if len(v.members[c.Node]) == 0 && !v.offline[c.Node] && c.State == model.NodeAvailable && !c.Cordoned && len(c.UnhealthyGPUs) == 0 {
+			free[domainKey(c, DomainLeaf)]++
+		}
+	}
+	out := map[string]float64{}
+	for _, p := range pending {
+		if c := v.nodes[p.Node]; c != nil && len(v.members[p.Node]) > 0 {
+			k := domainKey(c, DomainLeaf)
+			out[p.Node] = float64(left[k]) / float64(max(1, free[k]))
+		}
+	}
+	return out
+}
+
+// moved records swaps in the index: the node leaves the blocks, each
+// spare joins its block, so that a spare admitted later in the same round
+// takes the block it just received into account.
+func (v *view) moved(node string, plans []*carve.Plan) {
+	for _, p := range plans {
+		v.members[node] = slices.DeleteFunc(v.members[node], func(b *model.Block) bool { return b.Name == p.Before.Name })
+		after := *p.After
+		for _, m := range p.Added {
+			v.received[m.Node] = true
+			v.members[m.Node] = append(slices.DeleteFunc(v.members[m.Node], func(b *model.Block) bool { return b.Name == after.Name }), &after)
+		}
 	}
 }
 
@@ -343,7 +385,11 @@ func Decide(in *Input) (*Decision, error) {
 		}
 	}
 
-	// Rank: idle nodes first, then allocated ones; by name within each.
+	// Rank: idle nodes first, then allocated ones, those of the leaf
+	// domains with the longest swap chains (allocated nodes left per free
+	// node) first, as those bound how long the campaign takes; by name
+	// within each.
+	chain := v.chains(pending)
 	slices.SortStableFunc(pending, func(a, b *NodeStatus) int {
 		ia, ib := len(v.members[a.Node]) == 0, len(v.members[b.Node]) == 0
 		if ia != ib {
@@ -351,6 +397,11 @@ func Decide(in *Input) (*Decision, error) {
 				return -1
 			}
 			return 1
+		}
+		if !ia {
+			if c := cmp.Compare(chain[b.Node], chain[a.Node]); c != 0 {
+				return c
+			}
 		}
 		return model.ComparePortNames(a.Node, b.Node)
 	})
@@ -364,6 +415,14 @@ func Decide(in *Input) (*Decision, error) {
 		}
 		if c.State == model.NodeRetired {
 			d.Held[p.Node] = "retired"
+			continue
+		}
+		if camp, ok := in.Elsewhere[p.Node]; ok {
+			d.Held[p.Node] = "in maintenance for campaign " + camp
+			continue
+		}
+		if v.received[p.Node] {
+			d.Held[p.Node] = "took over a block as a spare in this round"
 			continue
 		}
 		if len(v.offline) >= d.Limit {
@@ -392,6 +451,7 @@ func Decide(in *Input) (*Decision, error) {
 		}
 		if plans, spares, why := sw.swap(p.Node, a.Blocks); why == "" {
 			a.Mode, a.Swaps, a.Spares = ModeSwap, plans, spares
+			v.moved(p.Node, plans)
 			a.Reason = fmt.Sprintf("in %s; spare %s from the same leaf domain takes its place", strings.Join(a.Blocks, ", "), strings.Join(spares, ", "))
 			v.take(p.Node)
 			d.Admit = append(d.Admit, a)

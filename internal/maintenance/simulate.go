@@ -159,11 +159,19 @@ func Simulate(spec *Spec, cal *Calendars, fleet *model.CarveSnapshot, nodes []No
 	maxFail := spec.MaxFailures(len(st))
 	last := now
 	end := opts.Start.Add(opts.Horizon)
+	paused := ""
 	for {
 		in := &Input{Spec: spec, Cal: cal, Fleet: f, Nodes: st, Elsewhere: opts.Elsewhere, Now: now}
 		d, err := Decide(in)
 		if err != nil {
 			return nil, err
+		}
+		if paused != "" {
+			// A paused campaign admits nothing; its nodes in flight finish.
+			for _, a := range d.Admit {
+				d.Held[a.Node] = paused
+			}
+			d.Admit = nil
 		}
 		if res.Limit == 0 {
 			res.Limit = d.Limit
@@ -221,7 +229,7 @@ func Simulate(spec *Spec, cal *Calendars, fleet *model.CarveSnapshot, nodes []No
 			}
 		}
 		pending := len(d.Held) > 0
-		if pending {
+		if pending && paused == "" {
 			if !cal.Campaign.Open(now) {
 				wake(cal.Campaign.NextOpen(now))
 			}
@@ -235,7 +243,9 @@ func Simulate(spec *Spec, cal *Calendars, fleet *model.CarveSnapshot, nodes []No
 			}
 		}
 		if next.IsZero() {
-			if pending {
+			if paused != "" {
+				res.Stopped = paused
+			} else if pending {
 				res.Stopped = fmt.Sprintf("%d nodes held with nothing in flight to free them", len(d.Held))
 			}
 			break
@@ -245,7 +255,6 @@ func Simulate(spec *Spec, cal *Calendars, fleet *model.CarveSnapshot, nodes []No
 			break
 		}
 		now = next
-		paused := false
 		for q.Len() > 0 && !q[0].at.After(now) {
 			x := heap.Pop(&q).(finish)
 			i := at[x.node]
@@ -253,8 +262,8 @@ func Simulate(spec *Spec, cal *Calendars, fleet *model.CarveSnapshot, nodes []No
 			if opts.Fail != nil && opts.Fail(x.node) {
 				s.Phase, s.Reason = PhaseFailed, "the action failed"
 				res.Failed++
-				if maxFail >= 0 && res.Failed >= maxFail {
-					paused = true
+				if maxFail >= 0 && res.Failed >= maxFail && paused == "" {
+					paused = fmt.Sprintf("paused: %d nodes failed (stop at %d)", res.Failed, maxFail)
 				}
 			} else {
 				s.Phase, s.FinishedAt = PhaseDone, now
@@ -262,10 +271,6 @@ func Simulate(spec *Spec, cal *Calendars, fleet *model.CarveSnapshot, nodes []No
 			}
 			s.PhaseAt = now
 			plans[i].NodeStatus = *s
-		}
-		if paused {
-			res.Stopped = fmt.Sprintf("paused: %d nodes failed (stop at %d)", res.Failed, maxFail)
-			break
 		}
 	}
 	for i := range st {
