@@ -53,6 +53,12 @@ type FirmwareUpdater interface {
 	FirmwareTask(ctx context.Context, t Target, c Credentials, taskID string) (FirmwareTaskStatus, error)
 }
 
+// FirmwareInventory is an optional capability: report the version of a
+// firmware component, to check an update took.
+type FirmwareInventory interface {
+	FirmwareVersion(ctx context.Context, t Target, c Credentials, component string) (string, error)
+}
+
 // FirmwareTaskStatus is where a firmware task stands.
 type FirmwareTaskStatus struct {
 	// State is "running", "done" or "failed".

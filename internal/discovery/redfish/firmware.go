@@ -580,3 +580,28 @@ type noSeek struct{ io.Reader }
 func (noSeek) Seek(int64, int) (int64, error) {
 	return 0, errors.New("redfish: the upload body cannot seek")
 }
+
+// FirmwareVersion returns the Version the BMC's FirmwareInventory reports
+// for component (matched as FirmwareInstall matches it): what the
+// maintenance executor checks after an update before the node returns.
+func (s *Source) FirmwareVersion(ctx context.Context, t discovery.Target, c discovery.Credentials, component string) (string, error) {
+	rc, err := connect(ctx, t, c)
+	if err != nil {
+		return "", err
+	}
+	defer rc.close()
+	w := rc.walker()
+	us, err := w.updateService()
+	if err != nil {
+		return "", err
+	}
+	p, err := w.firmwareTarget(us, component)
+	if err != nil {
+		return "", err
+	}
+	var item struct{ Version string }
+	if err := w.decode(p, &item); err != nil {
+		return "", err
+	}
+	return item.Version, nil
+}

@@ -18,6 +18,8 @@ type BMC interface {
 	PowerCycle(ctx context.Context, b model.BMC) error
 	FirmwareInstall(ctx context.Context, b model.BMC, component string, image io.Reader, size int64) (string, error)
 	FirmwareTask(ctx context.Context, b model.BMC, task string) (discovery.FirmwareTaskStatus, error)
+	// FirmwareVersion reports a component's firmware version.
+	FirmwareVersion(ctx context.Context, b model.BMC, component string) (string, error)
 }
 
 // SourceBMC reaches BMCs through the registered discovery sources, with
@@ -119,4 +121,17 @@ func (s SourceBMC) FirmwareTask(ctx context.Context, b model.BMC, task string) (
 		return discovery.FirmwareTaskStatus{}, err
 	}
 	return f.FirmwareTask(ctx, t, c, task)
+}
+
+// FirmwareVersion reports a component's firmware version.
+func (s SourceBMC) FirmwareVersion(ctx context.Context, b model.BMC, component string) (string, error) {
+	src, t, c, err := s.open(b)
+	if err != nil {
+		return "", err
+	}
+	f, ok := src.(discovery.FirmwareInventory)
+	if !ok {
+		return "", fmt.Errorf("%s BMCs cannot report firmware versions", t.Scheme)
+	}
+	return f.FirmwareVersion(ctx, t, c, component)
 }

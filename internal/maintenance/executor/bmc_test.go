@@ -143,7 +143,7 @@ func TestFirmwareThroughRedfish(t *testing.T) {
 	e := setup(t, withBMCs([]string{ok1.TargetURL() + "?insecure=true", ok2.TargetURL() + "?insecure=true", bad.TargetURL() + "?insecure=true"}, "env:RY_TEST_REDFISH", &names))
 	before := bad.FirmwareVersion("BIOS")
 	spec := maintenance.Spec{
-		Action:   maintenance.Action{Kind: maintenance.ActionFirmware, Component: "BIOS", Image: image},
+		Action:   maintenance.Action{Kind: maintenance.ActionFirmware, Component: "BIOS", Image: image, Version: "P79 v9.99"},
 		Selector: maintenance.Selector{Nodes: names},
 		Budget:   maintenance.Budget{Fleet: maintenance.Count(3)},
 		Stop:     maintenance.Stop{MaxFailures: 2},

@@ -199,6 +199,12 @@ func (f *fakeBMC) FirmwareTask(_ context.Context, _ model.BMC, task string) (dis
 	return discovery.FirmwareTaskStatus{State: "done", Percent: 100}, nil
 }
 
+func (f *fakeBMC) FirmwareVersion(context.Context, model.BMC, string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return "", fmt.Errorf("the fake BMC keeps no firmware inventory")
+}
+
 // TestCampaignKeepsBudgetsAndTenantCapacity runs a power-cycle campaign
 // over the whole of lab-1su with half of it allocated: at most 4 nodes
 // out at once, idle nodes first, allocated ones swapped for maintained

@@ -281,8 +281,9 @@ func (x *Executor) act(ctx context.Context, c maintenance.Campaign, st maintenan
 }
 
 // verify is the health gate before return: the BMC reports the power on
-// (unless the spec skips it or the node has no BMC) and the health
-// command passes, within the health timeout from entering the phase.
+// (unless the spec skips it or the node has no BMC), a firmware update's
+// expected version (when the spec names one), and the health command
+// passes, within the health timeout from entering the phase.
 func (x *Executor) verify(ctx context.Context, c maintenance.Campaign, st maintenance.NodeStatus) outcome {
 	now := x.opt.Now().UTC()
 	late := now.Sub(st.PhaseAt) > c.Spec.HealthTimeout()
@@ -305,6 +306,19 @@ func (x *Executor) verify(ctx context.Context, c maintenance.Campaign, st mainte
 			if p != "on" {
 				return waitOr("the BMC reports the power " + p)
 			}
+		}
+	}
+	if a := c.Spec.Action; a.Kind == maintenance.ActionFirmware && a.Version != "" {
+		b, err := x.bmcOf(ctx, st.Node)
+		if err != nil {
+			return outcome{retry: err}
+		}
+		v, err := x.opt.BMC.FirmwareVersion(ctx, b, a.Component)
+		if err != nil {
+			return waitOr("firmware version: " + err.Error())
+		}
+		if v != a.Version {
+			return waitOr(fmt.Sprintf("the BMC reports %s firmware %q, want %q", a.Component, v, a.Version))
 		}
 	}
 	if len(c.Spec.Health.Command) > 0 {
