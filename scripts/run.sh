@@ -2,7 +2,7 @@
 # make run: serve the lab-1su sample fleet on SQLite and show CLI commands to try.
 set -euo pipefail
 BIN=${1:-bin/railyard} LISTEN=${2:-127.0.0.1:7443} DB=${3:-railyard.db}
-"$BIN" serve --listen "$LISTEN" --db "$DB" --sample lab-1su --network-simulate &
+"$BIN" serve --listen "$LISTEN" --db "$DB" --sample lab-1su --network-simulate --maint-simulate-bmc --maint-interval 1s &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' INT TERM EXIT
 export RAILYARD_SERVER=$LISTEN
@@ -14,7 +14,8 @@ done
 cat <<MSG
 
 Railyard is serving the lab-1su sample (one DGX H100 scalable unit, 256 GPUs) from $DB
-on $LISTEN, with its switches and UFM simulated in process (the vendors' stateful fakes).
+on $LISTEN, with its switches and UFM simulated in process (the vendors' stateful fakes)
+and a simulated BMC behind every node for maintenance campaigns.
 In another terminal, try:
 
   export RAILYARD_SERVER=$LISTEN
@@ -36,6 +37,9 @@ In another terminal, try:
   $BIN network get acme
   $BIN network devices
   $BIN network release acme --wait 30s
+  $BIN maint plan pc-1 --action power-cycle --max-offline 10%   # waves, expected duration, why nodes wait
+  $BIN maint start pc-1 --action power-cycle --max-offline 10%
+  $BIN maint status pc-1 --watch
   $BIN watch
 
 Press Ctrl-C to stop.

@@ -88,6 +88,11 @@ re-importing it into the same database changes nothing.`,
 	cmd.Flags().StringVar(&n.Endpoints, "network-endpoints", "", "file of \"device address [credential-ref]\" lines, for devices not reached at their management address (UFM, OpenSM)")
 	cmd.Flags().IntVar(&n.Parallel, "network-parallel", 16, "devices synced at once per fabric")
 	cmd.Flags().BoolVar(&n.Simulate, "network-simulate", false, "program simulated in-process devices instead of the real ones (demos and trials)")
+	m := &cfg.Maintenance
+	cmd.Flags().DurationVar(&m.Interval, "maint-interval", 5*time.Second, "run maintenance campaigns: admit nodes and start their steps this often (0: never; the API still stores campaigns)")
+	cmd.Flags().DurationVar(&m.LeaseTTL, "maint-lease-ttl", 30*time.Second, "how long a node's maintenance lease outlives a server that died holding it")
+	cmd.Flags().IntVar(&m.Parallel, "maint-parallel", 64, "maintenance steps run at once")
+	cmd.Flags().BoolVar(&m.SimulateBMC, "maint-simulate-bmc", false, "power-cycle and update simulated in-process BMCs instead of the real ones (demos and trials)")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/railyard/railyard/internal/carve"
 	"github.com/railyard/railyard/internal/fleetfile"
 	"github.com/railyard/railyard/internal/inventory"
+	"github.com/railyard/railyard/internal/maintenance"
 	"github.com/railyard/railyard/internal/model"
 )
 
@@ -38,6 +39,7 @@ func codeOf(err error) codes.Code {
 	case errors.Is(err, errFindings):
 		return codes.FailedPrecondition
 	case errors.Is(err, inventory.ErrInvalid), errors.Is(err, errInvalid), errors.Is(err, carve.ErrInvalid), errors.As(err, &fe),
+		errors.Is(err, maintenance.ErrInvalid),
 		errors.Is(err, fleetfile.ErrUnknownFormat), errors.Is(err, model.ErrBadIdentifier):
 		return codes.InvalidArgument
 	}

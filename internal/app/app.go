@@ -22,6 +22,7 @@ import (
 	"github.com/railyard/railyard/internal/carve"
 	"github.com/railyard/railyard/internal/carver"
 	"github.com/railyard/railyard/internal/inventory"
+	"github.com/railyard/railyard/internal/maintenance/executor"
 	samples "github.com/railyard/railyard/inventory-samples"
 )
 
@@ -45,6 +46,8 @@ type Config struct {
 	Discovery DiscoveryConfig
 	// Network runs the tenant-network reconciler.
 	Network NetworkConfig
+	// Maintenance runs the maintenance executor.
+	Maintenance MaintenanceConfig
 }
 
 // Run serves until ctx is done, then stops gracefully.
@@ -79,12 +82,14 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("network: %w", err)
 	}
 	api.NewNetwork(store, network).Register(g)
+	api.NewMaintenance(&executor.Manager{Store: store}).Register(g)
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.InventoryService", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.CarveService", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.DiscoveryService", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("railyard.v1.NetworkService", healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus("railyard.v1.MaintenanceService", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(g, hs)
 	reflection.Register(g)
 
@@ -98,6 +103,13 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopLoops()
 	go discoveryLoop(loopCtx, store, cfg.Discovery, log)
 	go networkLoop(loopCtx, network, cfg.Network, log)
+	maintDone := make(chan struct{})
+	go func() {
+		defer close(maintDone)
+		maintenanceLoop(loopCtx, store, cfg.Maintenance, network, cfg.Network, log)
+	}()
+	// The executor's steps write to the store: they end before it closes.
+	defer func() { stopLoops(); <-maintDone }()
 	select {
 	case err := <-errc:
 		return err

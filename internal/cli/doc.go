@@ -1,9 +1,11 @@
 // Package cli implements the railyard command tree for operations
 // engineers: get, describe, import, export, validate, watch and completion
-// over the inventory, and tenant, carve, cordon and uncordon over carving.
+// over the inventory; tenant, carve, cordon and uncordon over carving;
+// network over tenant access networks; and maint over rolling-maintenance
+// campaigns (plan, start, status, pause, resume, cancel, confirm, skip).
 //
-// The CLI is a thin gRPC client of railyard.v1.InventoryService and
-// railyard.v1.CarveService; it never opens the database. The server address comes from --server, else the
+// The CLI is a thin gRPC client of the railyard.v1 services (inventory,
+// carve, discovery, network, maintenance); it never opens the database. The server address comes from --server, else the
 // RAILYARD_SERVER environment variable, else DefaultServer. Output is a
 // table for people, or JSON or YAML (-o) for scripts: lists print as one
 // JSON array (or YAML sequence) of the API messages with their proto field

@@ -73,6 +73,7 @@ over gRPC; see --server.`,
 		newAgentCommand(o),
 	)
 	root.AddCommand(newCarveCommands(o)...)
+	root.AddCommand(newMaintCommand(o))
 	root.AddCommand(extra...)
 	// Cobra adds "completion bash|zsh|fish|powershell" when the root
 	// executes, writing to the root's output as it is set then; adding it
