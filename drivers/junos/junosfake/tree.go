@@ -334,7 +334,7 @@ func parsePath(words []string, forDelete bool) ([]step, string, int) {
 		s, _ := cur.child(w)
 		if s == nil {
 			a := cur.anonChild()
-			if a == nil {
+			if a == nil || w == "" {
 				return nil, "syntax error.", i
 			}
 			out = append(out, step{s: a, val: w})
@@ -354,6 +354,12 @@ func parsePath(words []string, forDelete bool) ([]step, string, int) {
 				return nil, "missing argument.", i + 1
 			}
 			v := words[i+1]
+			if v == "" {
+				// An empty name or value ("" or a lone quote): the fake
+				// refuses it rather than store a line it could not print
+				// back.
+				return nil, "missing argument.", i + 1
+			}
 			if msg := validate(s.check, v); msg != "" {
 				return nil, msg, i + 1
 			}
