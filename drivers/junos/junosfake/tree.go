@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/railyard/railyard/internal/fabric"
 )
@@ -331,6 +332,12 @@ func parsePath(words []string, forDelete bool) ([]step, string, int) {
 	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
+		if strings.ContainsFunc(w, unicode.IsControl) {
+			// A line break or other control character inside a word:
+			// the CLI ends a command at a line break, and nothing stored
+			// may contain one.
+			return nil, "syntax error.", i
+		}
 		s, _ := cur.child(w)
 		if s == nil {
 			a := cur.anonChild()
