@@ -685,17 +685,26 @@ func (s *Store) Cordon(ctx context.Context, hostname string, cordoned bool, reas
 		if n.Cordoned == cordoned && n.CordonReason == reason {
 			return nil, nil
 		}
-		if err := tx.Node.UpdateOneID(n.ID).SetCordoned(cordoned).SetCordonReason(reason).Exec(ctx); err != nil {
+		ch, err := setCordon(ctx, tx, n, cordoned, reason)
+		if err != nil {
 			return nil, err
 		}
-		type cordon struct {
-			Cordoned bool   `json:"cordoned"`
-			Reason   string `json:"cordon_reason,omitempty"`
-		}
-		before, _ := json.Marshal(cordon{n.Cordoned, n.CordonReason})
-		after, _ := json.Marshal(cordon{cordoned, reason})
-		return []model.Change{{Kind: model.KindNode, Key: hostname, Subject: hostname, Op: model.OpUpdate, Before: before, After: after}}, nil
+		return []model.Change{ch}, nil
 	})
+}
+
+// setCordon writes a node's cordon and returns the history entry.
+func setCordon(ctx context.Context, tx *ent.Tx, n *ent.Node, cordoned bool, reason string) (model.Change, error) {
+	if err := tx.Node.UpdateOneID(n.ID).SetCordoned(cordoned).SetCordonReason(reason).Exec(ctx); err != nil {
+		return model.Change{}, err
+	}
+	type cordon struct {
+		Cordoned bool   `json:"cordoned"`
+		Reason   string `json:"cordon_reason,omitempty"`
+	}
+	before, _ := json.Marshal(cordon{n.Cordoned, n.CordonReason})
+	after, _ := json.Marshal(cordon{cordoned, reason})
+	return model.Change{Kind: model.KindNode, Key: n.Hostname, Subject: n.Hostname, Op: model.OpUpdate, Before: before, After: after}, nil
 }
 
 // write runs fn in a transaction and records the changes it returns.

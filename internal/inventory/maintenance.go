@@ -358,16 +358,11 @@ func cordonTx(ctx context.Context, tx *ent.Tx, host, reason string) (*model.Chan
 			return nil, nil
 		}
 	}
-	if err := tx.Node.UpdateOneID(n.ID).SetCordoned(cordoned).SetCordonReason(reason).Exec(ctx); err != nil {
+	ch, err := setCordon(ctx, tx, n, cordoned, reason)
+	if err != nil {
 		return nil, err
 	}
-	type cordon struct {
-		Cordoned bool   `json:"cordoned"`
-		Reason   string `json:"cordon_reason,omitempty"`
-	}
-	before, _ := json.Marshal(cordon{n.Cordoned, n.CordonReason})
-	after, _ := json.Marshal(cordon{cordoned, reason})
-	return &model.Change{Kind: model.KindNode, Key: host, Subject: host, Op: model.OpUpdate, Before: before, After: after}, nil
+	return &ch, nil
 }
 
 func campaignEqual(a, b maintenance.Campaign) bool {

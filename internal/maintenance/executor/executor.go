@@ -183,7 +183,7 @@ func (x *Executor) tickCampaign(ctx context.Context, c maintenance.Campaign) err
 	return x.settle(ctx, c.Name)
 }
 
-// StartRun starts a campaign's next run now: the selector is evaluated
+// startRun starts a campaign's next run now: the selector is evaluated
 // against the current inventory and every target starts pending.
 func (x *Executor) startRun(ctx context.Context, name string) error {
 	snap, _, err := x.store.CarveSnapshot(ctx)
@@ -232,17 +232,18 @@ func (x *Executor) skipPending(ctx context.Context, name string, nodes []mainten
 	return err
 }
 
-// Input builds the planner's input for a campaign from the store.
-func (x *Executor) Input(ctx context.Context, c maintenance.Campaign, nodes []maintenance.NodeStatus) (*maintenance.Input, error) {
+// loadInput reads what one admission decision needs: the spec's
+// calendars, the carving snapshot, and the nodes other campaigns hold.
+func loadInput(ctx context.Context, store *inventory.Store, c maintenance.Campaign, nodes []maintenance.NodeStatus, now time.Time) (*maintenance.Input, error) {
 	cal, err := c.Spec.Validate()
 	if err != nil {
 		return nil, err
 	}
-	snap, _, err := x.store.CarveSnapshot(ctx)
+	snap, _, err := store.CarveSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	off, err := x.store.MaintenanceOffline(ctx)
+	off, err := store.MaintenanceOffline(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +252,7 @@ func (x *Executor) Input(ctx context.Context, c maintenance.Campaign, nodes []ma
 			delete(off, n)
 		}
 	}
-	return &maintenance.Input{Spec: &c.Spec, Cal: cal, Fleet: snap, Nodes: nodes, Elsewhere: off, Now: x.opt.Now().UTC()}, nil
+	return &maintenance.Input{Spec: &c.Spec, Cal: cal, Fleet: snap, Nodes: nodes, Elsewhere: off, Now: now}, nil
 }
 
 // admit runs one admission round and commits it in one transaction:
@@ -262,7 +263,7 @@ func (x *Executor) admit(ctx context.Context, c maintenance.Campaign, nodes []ma
 	if failed, limit := failures(nodes), c.Spec.MaxFailures(len(nodes)); limit >= 0 && failed >= limit {
 		return x.pause(ctx, c.Name, fmt.Sprintf("%d nodes failed (the campaign stops at %d); retry or skip them, then resume", failed, limit))
 	}
-	in, err := x.Input(ctx, c, nodes)
+	in, err := loadInput(ctx, x.store, c, nodes, x.opt.Now().UTC())
 	if err != nil {
 		return err
 	}

@@ -37,45 +37,32 @@ type Preview struct {
 // Plan simulates a campaign from where it stands (a stored one) or from
 // the start (a spec not yet stored), against the current inventory.
 func (m *Manager) Plan(ctx context.Context, c maintenance.Campaign, nodes []maintenance.NodeStatus) (*Preview, error) {
-	cal, err := c.Spec.Validate()
-	if err != nil {
-		return nil, err
-	}
-	snap, _, err := m.Store.CarveSnapshot(ctx)
+	now := m.now()
+	in, err := loadInput(ctx, m.Store, c, nodes, now)
 	if err != nil {
 		return nil, err
 	}
 	if nodes == nil {
-		if err := c.Spec.Selector.Check(snap); err != nil {
+		if err := c.Spec.Selector.Check(in.Fleet); err != nil {
 			return nil, err
 		}
-		for _, t := range c.Spec.Selector.Targets(snap) {
-			nodes = append(nodes, maintenance.NodeStatus{Node: t, Phase: maintenance.PhasePending})
+		for _, t := range c.Spec.Selector.Targets(in.Fleet) {
+			in.Nodes = append(in.Nodes, maintenance.NodeStatus{Node: t, Phase: maintenance.PhasePending})
 		}
 	}
-	off, err := m.Store.MaintenanceOffline(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for n, camp := range off {
-		if camp == c.Name {
-			delete(off, n)
-		}
-	}
-	now := m.now()
 	start := now
 	if c.State == maintenance.StateScheduled && c.NextRun.After(now) {
 		start = c.NextRun
 	}
-	d, err := maintenance.Decide(&maintenance.Input{Spec: &c.Spec, Cal: cal, Fleet: snap, Nodes: nodes, Elsewhere: off, Now: now})
+	d, err := maintenance.Decide(in)
 	if err != nil {
 		return nil, err
 	}
-	res, err := maintenance.Simulate(&c.Spec, cal, snap, nodes, maintenance.SimOptions{Start: start, Elsewhere: off})
+	res, err := maintenance.Simulate(in.Spec, in.Cal, in.Fleet, in.Nodes, maintenance.SimOptions{Start: start, Elsewhere: in.Elsewhere})
 	if err != nil {
 		return nil, err
 	}
-	return &Preview{Campaign: c, Targets: len(nodes), Result: res, Now: d}, nil
+	return &Preview{Campaign: c, Targets: len(in.Nodes), Result: res, Now: d}, nil
 }
 
 // Create stores a campaign. Without a schedule it starts running now;
@@ -232,24 +219,11 @@ func (m *Manager) Status(ctx context.Context, name string) (maintenance.Campaign
 	}
 	var d *maintenance.Decision
 	if c.State == maintenance.StateRunning || c.State == maintenance.StatePaused {
-		cal, err := c.Spec.Validate()
+		in, err := loadInput(ctx, m.Store, c, nodes, m.now())
 		if err != nil {
 			return c, nodes, nil, err
 		}
-		snap, _, err := m.Store.CarveSnapshot(ctx)
-		if err != nil {
-			return c, nodes, nil, err
-		}
-		off, err := m.Store.MaintenanceOffline(ctx)
-		if err != nil {
-			return c, nodes, nil, err
-		}
-		for n, camp := range off {
-			if camp == name {
-				delete(off, n)
-			}
-		}
-		if d, err = maintenance.Decide(&maintenance.Input{Spec: &c.Spec, Cal: cal, Fleet: snap, Nodes: nodes, Elsewhere: off, Now: m.now()}); err != nil {
+		if d, err = maintenance.Decide(in); err != nil {
 			return c, nodes, nil, err
 		}
 		if c.State == maintenance.StatePaused {
